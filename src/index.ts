@@ -1,0 +1,21 @@
+// multiproc: Python's multiprocessing for TypeScript on Node.js.
+// `import * as mp from "multiproc"`, then write what you would write in Python.
+
+export { Process, activeChildren, type ProcessOptions } from "./process.js";
+export { Pool, type PoolOptions, type ApplyAsyncOptions, type MapAsyncOptions } from "./pool/pool.js";
+export { AsyncResult } from "./pool/async-result.js";
+export type { CallOptions, MapOptions } from "./pool/call-options.js";
+export { getContext, type Context } from "./context.js";
+export { getStartMethod, setStartMethod, getAllStartMethods } from "./start-method.js";
+export { currentProcess, parentProcess, type ProcessInfo } from "./current.js";
+export { cpuCount } from "./cpu.js";
+export { tasksFrom, type TaskRef, type TaskFunction, type TaskModule } from "./task/task-function.js";
+export type { ContextName } from "./backends/backend.js";
+export {
+  WorkerLostError,
+  PoolClosedError,
+  InitializerError,
+  ClosureError,
+  CloneError,
+  ProcessStateError,
+} from "./errors.js";

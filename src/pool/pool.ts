@@ -1,0 +1,324 @@
+// Python's multiprocessing.Pool, with Promises and AsyncIterables. The scheduling lives in
+// scheduler.ts; this file checks calls, splits input into chunks and assembles results.
+
+import type { ContextName } from "../backends/backend.js";
+import { cpuCount } from "../cpu.js";
+import { CloneError } from "../errors.js";
+import type { Context } from "../context.js";
+import { resolveContext } from "../start-method.js";
+import { prepareFunction, type PreparedFunction, type TaskFunction } from "../task/task-function.js";
+import { findUncloneable } from "../wire/clone-check.js";
+import { TaskKind } from "../wire/messages.js";
+import { AsyncResult } from "./async-result.js";
+import { armCancellation, checkCallOptions, checkChunksize, type CallOptions, type MapOptions } from "./call-options.js";
+import { imapIterator } from "./imap.js";
+import { Scheduler } from "./scheduler.js";
+import { newTaskId, type Task } from "./task.js";
+
+type Fn = (...args: never[]) => unknown;
+
+export interface PoolOptions {
+  /** Number of workers; defaults to mp.cpuCount(). */
+  processes?: number;
+  /** Runs once in each worker before its first task, with `initargs`. If it throws, the pool stops and every call rejects with an InitializerError. */
+  initializer?: TaskFunction<Fn>;
+  initargs?: unknown[];
+  /** Replace a worker after it has run this many tasks (map chunks count as one each). */
+  maxTasksPerChild?: number;
+  /** "process" (default: child processes) or "thread" (worker_threads), or a context from getContext(). */
+  context?: ContextName | Context;
+  /** Heap limit per worker in MB; a worker that exceeds it fails its task with WorkerLostError. */
+  maxHeapMb?: number;
+  /** Node flags for the workers; default: the parent's, less loaders, test and inspector flags. */
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ApplyAsyncOptions<R> extends CallOptions {
+  /** Called with the result, as in Python. If it throws, the AsyncResult rejects with that error. */
+  callback?: (result: R) => void;
+  /** Called with the error, as in Python. */
+  errorCallback?: (error: unknown) => void;
+}
+
+export interface MapAsyncOptions<R> extends MapOptions {
+  callback?: (results: R[]) => void;
+  errorCallback?: (error: unknown) => void;
+}
+
+type ArgsOf<A extends unknown[]> = A extends [] ? [args?: A, options?: CallOptions] : [args: A, options?: CallOptions];
+type ArgsAsyncOf<A extends unknown[], R> = A extends []
+  ? [args?: A, options?: ApplyAsyncOptions<R>]
+  : [args: A, options?: ApplyAsyncOptions<R>];
+
+export class Pool implements AsyncDisposable {
+  /** Number of workers. */
+  readonly processes: number;
+  readonly context: ContextName;
+  readonly #scheduler: Scheduler;
+
+  /** `new Pool(4)`, `new Pool({ processes: 4, initializer, ... })` or `new Pool(4, { ... })`. */
+  constructor(processesOrOptions?: number | PoolOptions, options?: PoolOptions) {
+    const opts: PoolOptions =
+      typeof processesOrOptions === "object" && processesOrOptions !== null
+        ? processesOrOptions
+        : { ...options, processes: processesOrOptions ?? options?.processes };
+    const processes = opts.processes ?? cpuCount();
+    if (!(typeof processes === "number" && Number.isInteger(processes) && processes >= 1)) {
+      throw new RangeError(`Pool: processes must be an integer >= 1, got ${String(processes)}`);
+    }
+    const max = opts.maxTasksPerChild;
+    if (max !== undefined && max !== null && !(Number.isInteger(max) && max >= 1)) {
+      throw new RangeError(`Pool: maxTasksPerChild must be an integer >= 1, got ${String(max)}`);
+    }
+    if (opts.maxHeapMb !== undefined && !(Number.isFinite(opts.maxHeapMb) && opts.maxHeapMb > 0)) {
+      throw new RangeError(`Pool: maxHeapMb must be a number of megabytes > 0, got ${String(opts.maxHeapMb)}`);
+    }
+    const initargs = opts.initargs ?? [];
+    if (!Array.isArray(initargs)) throw new TypeError("Pool: initargs must be an array");
+    const bad = findUncloneable(initargs, "initargs");
+    if (bad) throw new CloneError(`Pool: ${bad.path} cannot be sent to the workers: it ${bad.reason}`, bad.path);
+    const initializer = opts.initializer === undefined ? undefined : prepareFunction(opts.initializer, "Pool initializer").spec;
+    const ctx = resolveContext(opts.context, "Pool");
+    this.processes = processes;
+    this.context = ctx.name;
+    this.#scheduler = new Scheduler({
+      size: processes,
+      context: ctx.name,
+      spawn: ctx.spawn,
+      initializer,
+      initargs,
+      maxTasksPerChild: max ?? undefined,
+      maxHeapMb: opts.maxHeapMb,
+      execArgv: opts.execArgv,
+      env: opts.env,
+    });
+  }
+
+  /** fn(...args) in a worker; resolves with its result. */
+  apply<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, ...[args, options]: ArgsOf<A>): Promise<Awaited<R>> {
+    return this.applyAsync(fn, ...([args, options] as unknown as ArgsAsyncOf<A, Awaited<R>>));
+  }
+
+  /** Like apply, returning Python's AsyncResult: a Promise that also has get(timeout), wait(), ready(), successful(). */
+  applyAsync<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, ...[args, options]: ArgsAsyncOf<A, Awaited<R>>): AsyncResult<Awaited<R>> {
+    const where = "Pool.applyAsync";
+    return new AsyncResult<Awaited<R>>((resolve, reject) => {
+      const caller = new Error();
+      const settle = withCallbacks(resolve, reject, options);
+      try {
+        checkCallOptions(where, options);
+        if (args !== undefined && !Array.isArray(args)) throw new TypeError(`${where}: args must be an array, got ${typeof args}`);
+        const prepared = prepareFunction(fn, where);
+        const refusal = this.#scheduler.refusal(where);
+        if (refusal) throw refusal;
+        let disarm = noop;
+        const task = this.#task(prepared, TaskKind.Apply, args ?? [], 0, where, caller, options, (ok, value) => {
+          disarm();
+          settle(ok, value);
+        });
+        disarm = armCancellation(where, options, (reason) => this.#scheduler.cancel(task, reason, true));
+        if (task.state === "queued") this.#scheduler.submit(task);
+      } catch (error) {
+        settle(false, error);
+      }
+    });
+  }
+
+  /** fn over every item, in chunks; resolves with the results in input order. */
+  map<T, R>(fn: TaskFunction<(item: T) => R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): Promise<Awaited<R>[]> {
+    return this.#mapAll("Pool.map", TaskKind.MapChunk, fn as TaskFunction<Fn>, iterable, options) as Promise<Awaited<R>[]>;
+  }
+
+  /** Like map, returning an AsyncResult, with Python's callback and errorCallback. */
+  mapAsync<T, R>(fn: TaskFunction<(item: T) => R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapAsyncOptions<Awaited<R>>): AsyncResult<Awaited<R>[]> {
+    return new AsyncResult<Awaited<R>[]>((resolve, reject) => {
+      const settle = withCallbacks(resolve, reject, options);
+      this.map(fn, iterable, options).then((v) => settle(true, v), (e) => settle(false, e));
+    });
+  }
+
+  /** fn(...args) for every args list; resolves with the results in input order. */
+  starmap<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, iterable: Iterable<A> | AsyncIterable<A>, options?: MapOptions): Promise<Awaited<R>[]> {
+    return this.#mapAll("Pool.starmap", TaskKind.StarmapChunk, fn as TaskFunction<Fn>, iterable, options) as Promise<Awaited<R>[]>;
+  }
+
+  starmapAsync<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, iterable: Iterable<A> | AsyncIterable<A>, options?: MapAsyncOptions<Awaited<R>>): AsyncResult<Awaited<R>[]> {
+    return new AsyncResult<Awaited<R>[]>((resolve, reject) => {
+      const settle = withCallbacks(resolve, reject, options);
+      this.starmap(fn, iterable, options).then((v) => settle(true, v), (e) => settle(false, e));
+    });
+  }
+
+  /**
+   * fn over every item, yielding results in input order as they are ready. The input is read
+   * lazily, a bounded distance ahead of the results, so an endless generator works.
+   */
+  imap<T, R>(fn: TaskFunction<(item: T) => R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): AsyncIterableIterator<Awaited<R>> {
+    return this.#imap("Pool.imap", true, fn as TaskFunction<Fn>, iterable, options) as AsyncIterableIterator<Awaited<R>>;
+  }
+
+  /** Like imap, yielding each result as soon as it is ready, in completion order. */
+  imapUnordered<T, R>(fn: TaskFunction<(item: T) => R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): AsyncIterableIterator<Awaited<R>> {
+    return this.#imap("Pool.imapUnordered", false, fn as TaskFunction<Fn>, iterable, options) as AsyncIterableIterator<Awaited<R>>;
+  }
+
+  /** No more calls; work already submitted finishes, then the workers exit. */
+  close(): void {
+    this.#scheduler.close();
+  }
+
+  /** Stop every worker now; every pending call rejects with PoolClosedError. Resolves when all have exited. */
+  terminate(): Promise<void> {
+    return this.#scheduler.terminate();
+  }
+
+  /** Wait for every worker to exit, after close() or terminate(). */
+  join(): Promise<void> {
+    if (this.#scheduler.state === "running") {
+      return Promise.reject(new Error("Pool.join(): the pool is still running; call close() or terminate() first"));
+    }
+    return this.#scheduler.allExited();
+  }
+
+  /**
+   * `await using pool = new Pool()`: on leaving the block, the pool is closed and joined, so
+   * work already submitted still finishes. (Python's `with Pool()` terminates instead; call
+   * terminate() for that.)
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.join();
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  #task(fn: PreparedFunction, kind: TaskKind, data: unknown[], offset: number, where: string, caller: Error | undefined, options: CallOptions | undefined, done: Task["done"]): Task {
+    return {
+      id: newTaskId(),
+      fn,
+      kind,
+      data,
+      transfer: options?.transfer,
+      offset,
+      where,
+      caller,
+      retriesLeft: options?.retries ?? 0,
+      state: "queued",
+      slot: null,
+      done,
+    };
+  }
+
+  async #mapAll(where: string, kind: TaskKind, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): Promise<unknown[]> {
+    const caller = new Error();
+    checkCallOptions(where, options);
+    checkChunksize(where, options?.chunksize);
+    checkIterable(where, iterable);
+    const prepared = prepareFunction(fn, where);
+    const refusal = this.#scheduler.refusal(where);
+    if (refusal) throw refusal;
+    const items = Array.isArray(iterable) ? iterable : await collect(iterable);
+    if (kind === TaskKind.StarmapChunk) checkArgLists(where, items);
+    if (items.length === 0) return [];
+    // Python's default: about four chunks per worker.
+    const chunksize = options?.chunksize ?? Math.ceil(items.length / (this.processes * 4));
+    return new Promise<unknown[]>((resolve, reject) => {
+      const out = new Array<unknown>(items.length);
+      const tasks: Task[] = [];
+      let remaining = Math.ceil(items.length / chunksize);
+      let settled = false;
+      const fail = (error: unknown, stopRunning: boolean) => {
+        if (settled) return;
+        settled = true;
+        disarm();
+        // A task's own error leaves its siblings that are already running alone; a timeout stops them.
+        for (const t of tasks) if (stopRunning || t.state === "queued") this.#scheduler.cancel(t, error, stopRunning);
+        reject(error);
+      };
+      for (let offset = 0; offset < items.length; offset += chunksize) {
+        const chunk = items.slice(offset, offset + chunksize);
+        tasks.push(
+          this.#task(prepared, kind, chunk, offset, where, caller, options, (ok, value) => {
+            if (settled) return;
+            if (!ok) return fail(value, false);
+            const values = value as unknown[];
+            for (let i = 0; i < values.length; i++) out[offset + i] = values[i];
+            if (--remaining === 0) {
+              settled = true;
+              disarm();
+              resolve(out);
+            }
+          }),
+        );
+      }
+      const disarm = armCancellation(where, options, (reason) => fail(reason, true));
+      for (const t of tasks) if (!settled) this.#scheduler.submit(t);
+    });
+  }
+
+  #imap(where: string, ordered: boolean, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): AsyncIterableIterator<unknown> {
+    checkCallOptions(where, options);
+    checkChunksize(where, options?.chunksize);
+    checkIterable(where, iterable);
+    const prepared = prepareFunction(fn, where);
+    const refusal = this.#scheduler.refusal(where);
+    if (refusal) throw refusal;
+    const caller = new Error();
+    const chunksize = options?.chunksize ?? 1;
+    return imapIterator({
+      iterable,
+      ordered,
+      chunksize,
+      // Enough chunks ahead to keep every worker fed with batches, and no more.
+      maxAhead: Math.max(4 * this.processes, Math.ceil(1024 / chunksize)),
+      where,
+      options,
+      scheduler: this.#scheduler,
+      makeTask: (chunk, offset, done) => this.#task(prepared, TaskKind.MapChunk, chunk, offset, where, caller, options, done),
+    });
+  }
+}
+
+function withCallbacks<R>(
+  resolve: (v: R) => void,
+  reject: (e: unknown) => void,
+  options: { callback?: (r: R) => void; errorCallback?: (e: unknown) => void } | undefined,
+): (ok: boolean, value: unknown) => void {
+  return (ok, value) => {
+    try {
+      if (ok) options?.callback?.(value as R);
+      else options?.errorCallback?.(value);
+    } catch (callbackError) {
+      reject(callbackError);
+      return;
+    }
+    if (ok) resolve(value as R);
+    else reject(value);
+  };
+}
+
+function checkIterable(where: string, iterable: unknown): void {
+  const ok =
+    iterable !== null &&
+    iterable !== undefined &&
+    (typeof (iterable as Iterable<unknown>)[Symbol.iterator] === "function" ||
+      typeof (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator] === "function");
+  if (!ok) {
+    const got = iterable === null ? "null" : typeof iterable;
+    throw new TypeError(`${where}: expected an iterable of items (array, Set, generator, async iterable), got ${got}`);
+  }
+}
+
+function checkArgLists(where: string, items: unknown[]): void {
+  const i = items.findIndex((a) => !Array.isArray(a));
+  if (i !== -1) throw new TypeError(`${where}: each item must be an array of arguments; item ${i} is ${typeof items[i]}`);
+}
+
+async function collect<T>(iterable: Iterable<T> | AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable as AsyncIterable<T>) out.push(item);
+  return out;
+}
+
+function noop(): void {}

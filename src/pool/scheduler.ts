@@ -1,0 +1,423 @@
+// The engine behind Pool: the task queue, the workers, batching, and what happens when a
+// worker dies. Pool (pool.ts) is the public face; it validates calls and shapes results.
+//
+// Dispatch: a worker that has nothing to do gets a task at once, so a lone task never waits.
+// When tasks queue up and have proved tiny (the workers report how long they take), several
+// travel in one message and their results come back together; each worker then also holds a
+// second batch, so it never idles while the next one crosses the wire. Slow tasks go one at a
+// time to whichever worker is free, as in Python's Pool.
+//
+// Death: a worker runs its tasks in the order they were sent. When it dies, the task it was
+// running (the one it named on its way down, else the first one without a result) fails with
+// WorkerLostError, or is retried if the caller asked for retries; the tasks behind it never
+// started and go back to the front of the queue. A replacement is started.
+
+import type { TransferListItem } from "node:worker_threads";
+import type { ContextName, ExitInfo, SpawnWorker } from "../backends/backend.js";
+import { CloneError, InitializerError, PoolClosedError, WorkerLostError } from "../errors.js";
+import type { PreparedFunction } from "../task/task-function.js";
+import { findUncloneable } from "../wire/clone-check.js";
+import { deserializeError } from "../wire/errors.js";
+import { TaskKind, type FnSpec, type FromWorker, type WireResult } from "../wire/messages.js";
+import { describeTask, type Task } from "./task.js";
+import { TaskQueue } from "./task-queue.js";
+import { WorkerSlot } from "./worker-slot.js";
+
+/** Tasks faster than this (ms, moving average) are batched. */
+const TINY_TASK_MS = 0.5;
+/** Tasks faster than this get a second task queued in their worker. */
+const SHORT_TASK_MS = 10;
+/** How much work (ms) one batch should carry, and the most tasks it may hold. */
+const BATCH_TARGET_MS = 2;
+const MAX_BATCH = 512;
+/** A pool whose workers die this many times in a row before any becomes ready stops trying. */
+const MAX_START_FAILURES = 3;
+
+export interface SchedulerOptions {
+  size: number;
+  context: ContextName;
+  spawn: SpawnWorker;
+  initializer?: FnSpec;
+  initargs?: unknown[];
+  maxTasksPerChild?: number;
+  maxHeapMb?: number;
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+let workerCounter = 0;
+
+export class Scheduler {
+  readonly #opts: SchedulerOptions;
+  readonly #queue = new TaskQueue<Task>();
+  readonly #slots = new Set<WorkerSlot>();
+  /** Moving average of how long one task takes in a worker, once known. */
+  #avgTaskMs: number | undefined;
+  #state: "running" | "closing" | "terminated" = "running";
+  #broken: Error | null = null;
+  #startFailures = 0;
+  #referenced = true;
+  /** Jobs that may still submit tasks after close() (an imap still reading its input). */
+  #openJobs = 0;
+  #exitWaiters: (() => void)[] = [];
+  #shuttingDown = false;
+
+  constructor(opts: SchedulerOptions) {
+    this.#opts = opts;
+    for (let i = 0; i < opts.size; i++) this.#spawn();
+    this.#setReferenced(false);
+  }
+
+  get state(): "running" | "closing" | "terminated" {
+    return this.#state;
+  }
+
+  /** Why calls fail at once, if they do: the pool was closed, terminated, or its initializer failed. */
+  refusal(where: string, internal = false): Error | null {
+    if (this.#broken) return this.#broken;
+    if (this.#state === "terminated") return new PoolClosedError(`${where}: the pool has been terminated`);
+    if (this.#state === "closing" && !internal) return new PoolClosedError(`${where}: the pool has been closed`);
+    return null;
+  }
+
+  submit(task: Task): void {
+    const refusal = this.refusal(task.where, true);
+    if (refusal) {
+      this.#settle(task, false, refusal);
+      return;
+    }
+    this.#queue.push(task);
+    this.#pump();
+  }
+
+  /**
+   * Settle a task with `reason` now. A queued task never runs. A running one is left to finish
+   * (its result is ignored) unless `stopRunning`, which stops its worker and starts another.
+   */
+  cancel(task: Task, reason: unknown, stopRunning: boolean): void {
+    if (task.state === "settled") return;
+    const slot = task.slot;
+    if (task.state === "running" && slot && stopRunning) this.#stopSlot(slot, task);
+    this.#settle(task, false, reason);
+  }
+
+  openJob(): () => void {
+    this.#openJobs++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.#openJobs--;
+      this.#maybeFinishClose();
+    };
+  }
+
+  close(): void {
+    if (this.#state !== "running") return;
+    this.#state = "closing";
+    this.#maybeFinishClose();
+  }
+
+  terminate(): Promise<void> {
+    if (this.#state !== "terminated") {
+      this.#state = "terminated";
+      const error = new PoolClosedError("The pool was terminated before this task finished");
+      for (const task of this.#queue.drain()) this.#settle(task, false, error);
+      for (const slot of this.#slots) {
+        for (const task of slot.takeUnanswered()) this.#settle(task, false, error);
+        slot.stopped = true;
+        slot.handle.terminate();
+      }
+      this.#shutdown();
+    }
+    return this.allExited();
+  }
+
+  /** Resolves once every worker has exited (after close() or terminate()). */
+  allExited(): Promise<void> {
+    if (this.#slots.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+  }
+
+  // ---- workers ----------------------------------------------------------------------------
+
+  #spawn(): void {
+    const slot = new WorkerSlot(`PoolWorker-${++workerCounter}`);
+    slot.handle = this.#opts.spawn({
+      name: slot.name,
+      execArgv: this.#opts.execArgv,
+      env: this.#opts.env,
+      maxHeapMb: this.#opts.maxHeapMb,
+      onMessage: (msg) => this.#onMessage(slot, msg),
+      onExit: (info) => this.#onExit(slot, info),
+    });
+    this.#slots.add(slot);
+    slot.handle.send({ t: "init", name: slot.name, index: workerCounter, initializer: this.#opts.initializer, initargs: this.#opts.initargs });
+    if (!this.#referenced) slot.handle.unref();
+  }
+
+  #onMessage(slot: WorkerSlot, msg: FromWorker): void {
+    switch (msg.t) {
+      case "results":
+        this.#onResults(slot, msg.results, msg.busyMs);
+        return;
+      case "ready":
+        slot.ready = true;
+        this.#startFailures = 0;
+        this.#pump();
+        return;
+      case "init-error":
+        this.#breakPool(
+          new InitializerError(`The pool's initializer failed in worker ${slot.name}: ${msg.error.message}`, {
+            cause: deserializeError(msg.error),
+          }),
+        );
+        return;
+      case "dying":
+        slot.dying = { taskId: msg.taskId, reason: msg.reason };
+        return;
+    }
+  }
+
+  #onResults(slot: WorkerSlot, results: WireResult[], busyMs: number): void {
+    const perTask = busyMs / results.length;
+    this.#avgTaskMs = this.#avgTaskMs === undefined ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3;
+    for (const r of results) {
+      const task = slot.answered(r.id);
+      if (!task || task.state === "settled") continue;
+      if (r.ok) this.#settle(task, true, r.value);
+      else this.#settle(task, false, deserializeError(r.error, task.caller?.stack));
+    }
+    this.#pump();
+    this.#maybeFinishClose();
+  }
+
+  #onExit(slot: WorkerSlot, info: ExitInfo): void {
+    this.#slots.delete(slot);
+    const unanswered = slot.takeUnanswered().filter((t) => t.state === "running");
+    // A worker that dies before it is ready counts as a failure to start, unless it was killed
+    // from outside (SIGKILL, SIGTERM): that says nothing about whether the next one can start.
+    const killedFromOutside = info.signal === "SIGKILL" || info.signal === "SIGTERM";
+    if (!slot.ready && !slot.stopped && !slot.retiring && !killedFromOutside && !this.#broken && this.#state !== "terminated") {
+      this.#startFailures++;
+    }
+    if (unanswered.length > 0) {
+      const culprit = (slot.dying && unanswered.find((t) => t.id === slot.dying!.taskId)) || unanswered[0]!;
+      const rest = unanswered.filter((t) => t !== culprit);
+      for (const t of rest) t.state = "queued";
+      if (culprit.retriesLeft > 0) {
+        culprit.retriesLeft--;
+        culprit.state = "queued";
+        rest.unshift(culprit);
+      } else {
+        this.#settle(culprit, false, this.#lostError(slot, info, culprit));
+      }
+      this.#queue.unshiftAll(rest);
+    }
+    if (this.#startFailures >= MAX_START_FAILURES && !this.#broken) {
+      this.#breakPool(
+        new WorkerLostError(`The pool's workers keep dying before they are ready: the last one ${describeExit(info)}`, {
+          exitCode: info.code,
+          signal: info.signal,
+          workerId: slot.handle.id,
+          task: "starting up",
+          cause: info.error,
+        }),
+      );
+    }
+    if (this.#needsWorkers()) this.#spawn();
+    this.#pump();
+    this.#maybeFinishClose();
+    if (this.#slots.size === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
+  }
+
+  #lostError(slot: WorkerSlot, info: ExitInfo, task: Task): WorkerLostError {
+    const why = slot.dying ? deserializeError(slot.dying.reason) : info.error;
+    const oom = info.error && (info.error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
+    const what = oom ? "ran out of memory" : describeExit(info);
+    return new WorkerLostError(
+      `Worker ${slot.name} (${this.#opts.context} ${slot.handle.id}) ${what} while running ${describeTask(task)}`,
+      { exitCode: info.code, signal: info.signal, workerId: slot.handle.id, task: describeTask(task), cause: why },
+    );
+  }
+
+  /** Keep `size` workers that take tasks, while there is or may be work. */
+  #needsWorkers(): boolean {
+    if (this.#broken || this.#state === "terminated") return false;
+    if (this.#state === "closing" && this.#queue.length === 0 && this.#openJobs === 0) return false;
+    let active = 0;
+    for (const s of this.#slots) if (!s.retiring && !s.stopped) active++;
+    return active < this.#opts.size;
+  }
+
+  /** Stop a worker on purpose; the tasks behind `except` go back to the queue. */
+  #stopSlot(slot: WorkerSlot, except: Task): void {
+    slot.stopped = true;
+    const requeue = slot.takeUnanswered().filter((t) => t !== except && t.state === "running");
+    for (const t of requeue) t.state = "queued";
+    this.#queue.unshiftAll(requeue);
+    slot.handle.kill();
+    if (this.#needsWorkers()) this.#spawn();
+  }
+
+  #breakPool(error: Error): void {
+    if (this.#broken) return;
+    this.#broken = error;
+    for (const task of this.#queue.drain()) this.#settle(task, false, error);
+    for (const slot of this.#slots) {
+      for (const task of slot.takeUnanswered()) this.#settle(task, false, error);
+      slot.stopped = true;
+      slot.handle.kill();
+    }
+    this.#shutdown();
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------
+
+  #pump(): void {
+    if (this.#queue.length > 0) {
+      let readySlots = 0;
+      for (const s of this.#slots) if (s.ready && !s.retiring && !s.stopped) readySlots++;
+      for (const slot of this.#slots) {
+        if (!slot.ready || slot.retiring || slot.stopped) continue;
+        while (this.#queue.length > 0) {
+          const room = this.#room(slot, readySlots);
+          if (room <= 0) break;
+          const batch = this.#take(room);
+          if (batch.length === 0) break;
+          this.#send(slot, batch);
+        }
+      }
+    }
+    this.#setReferenced(this.#queue.length > 0 || this.#busy());
+  }
+
+  /** How many tasks to send this worker now. */
+  #room(slot: WorkerSlot, readySlots: number): number {
+    const avg = this.#avgTaskMs;
+    let batch = 1;
+    let capacity = 1;
+    if (avg !== undefined && avg < TINY_TASK_MS) {
+      batch = Math.min(MAX_BATCH, Math.max(1, Math.floor(BATCH_TARGET_MS / Math.max(avg, 0.0005))));
+      batch = Math.min(batch, Math.ceil(this.#queue.length / Math.max(1, readySlots)));
+      capacity = 2 * batch;
+    } else if (avg !== undefined && avg < SHORT_TASK_MS) {
+      capacity = 2;
+    }
+    const max = this.#opts.maxTasksPerChild;
+    if (max !== undefined) capacity = Math.min(capacity, max - slot.assigned + slot.inflightCount);
+    return Math.min(batch, capacity - slot.inflightCount);
+  }
+
+  #take(n: number): Task[] {
+    const batch: Task[] = [];
+    while (batch.length < n) {
+      const task = this.#queue.shift();
+      if (!task) break;
+      if (task.state === "queued") batch.push(task);
+    }
+    return batch;
+  }
+
+  #send(slot: WorkerSlot, batch: Task[]): void {
+    let defs: [number, FnSpec][] | undefined;
+    let transfer: TransferListItem[] | undefined;
+    const seen = new Set<PreparedFunction>();
+    for (const t of batch) {
+      if (!slot.known.has(t.fn.id) && !seen.has(t.fn)) {
+        seen.add(t.fn);
+        (defs ??= []).push([t.fn.id, t.fn.spec]);
+      }
+      if (t.transfer) (transfer ??= []).push(...t.transfer);
+    }
+    const tasks = batch.map((t) => ({ id: t.id, fn: t.fn.id, kind: t.kind, data: t.data }));
+    try {
+      slot.handle.send({ t: "run", defs, tasks }, transfer);
+    } catch (error) {
+      this.#sendFailed(slot, batch, error);
+      return;
+    }
+    if (defs) for (const [id] of defs) slot.known.add(id);
+    for (const t of batch) {
+      t.state = "running";
+      t.slot = slot;
+    }
+    slot.sent(batch);
+    const max = this.#opts.maxTasksPerChild;
+    if (max !== undefined && slot.assigned >= max) {
+      slot.retiring = true;
+      slot.handle.send({ t: "exit" });
+      if (this.#needsWorkers()) this.#spawn();
+    }
+  }
+
+  /** A batch could not be cloned: fail the tasks whose data cannot travel, send the others. */
+  #sendFailed(slot: WorkerSlot, batch: Task[], error: unknown): void {
+    const good: Task[] = [];
+    for (const t of batch) {
+      const bad = findInTask(t);
+      if (bad) {
+        const msg = `${t.where}: ${bad.path} cannot be sent to a worker: it ${bad.reason}. Tasks take plain data ` +
+          `(primitives, objects, arrays, Map, Set, Date, typed arrays, Error, ...).`;
+        this.#settle(t, false, new CloneError(msg, bad.path, error));
+      } else good.push(t);
+    }
+    if (good.length === batch.length) {
+      for (const t of batch) this.#settle(t, false, error);
+    } else if (good.length > 0) {
+      this.#send(slot, good);
+    }
+  }
+
+  #settle(task: Task, ok: boolean, value: unknown): void {
+    if (task.state === "settled") return;
+    task.state = "settled";
+    task.slot = null;
+    task.done(ok, value);
+  }
+
+  #busy(): boolean {
+    for (const s of this.#slots) if (s.inflightCount > 0) return true;
+    return false;
+  }
+
+  #maybeFinishClose(): void {
+    if (this.#state !== "closing" || this.#queue.length > 0 || this.#openJobs > 0 || this.#busy()) return;
+    for (const slot of this.#slots) {
+      if (slot.retiring) continue;
+      slot.retiring = true;
+      slot.handle.send({ t: "exit" });
+    }
+    this.#shutdown();
+  }
+
+  /** From now on the workers keep the parent alive until they exit, so join() can see them go. */
+  #shutdown(): void {
+    this.#setReferenced(true);
+    this.#shuttingDown = true;
+  }
+
+  /** Idle workers must not keep the parent alive; busy ones must. */
+  #setReferenced(busy: boolean): void {
+    if (busy === this.#referenced || this.#shuttingDown) return;
+    this.#referenced = busy;
+    for (const slot of this.#slots) {
+      if (busy) slot.handle.ref();
+      else slot.handle.unref();
+    }
+  }
+}
+
+function findInTask(t: Task): { path: string; reason: string } | null {
+  for (let i = 0; i < t.data.length; i++) {
+    const path = t.kind === TaskKind.Apply ? `args[${i}]` : `item ${t.offset + i}`;
+    const hit = findUncloneable(t.data[i], path);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+function describeExit(info: ExitInfo): string {
+  if (info.signal) return `was killed by ${info.signal}`;
+  return `exited with code ${info.code}`;
+}

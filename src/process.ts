@@ -1,0 +1,155 @@
+// Python's multiprocessing.Process: run one function in a new worker and watch it end.
+
+import { constants } from "node:os";
+import type { ContextName, ExitInfo, WorkerHandle } from "./backends/backend.js";
+import type { Context } from "./context.js";
+import { CloneError, ProcessStateError } from "./errors.js";
+import { resolveContext } from "./start-method.js";
+import { prepareFunction, type PreparedFunction, type TaskFunction } from "./task/task-function.js";
+import { findUncloneable } from "./wire/clone-check.js";
+
+export interface ProcessOptions<A extends unknown[]> {
+  /** The function to run: inline (self-contained) or from mp.tasksFrom(). It may be async. */
+  target: TaskFunction<(...args: A) => unknown>;
+  args?: A;
+  /** Defaults to "Process-N", as in Python. */
+  name?: string;
+  /** A daemon does not keep the parent alive and is killed when the parent exits; others are waited for. */
+  daemon?: boolean;
+  /** "process" (default) or "thread", or a context from getContext(). */
+  context?: ContextName | Context;
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Heap limit in MB. */
+  maxHeapMb?: number;
+}
+
+const active = new Set<Process<unknown[]>>();
+let counter = 0;
+
+/** The Processes started and not yet exited, like Python's active_children(). */
+export function activeChildren(): Process<unknown[]>[] {
+  return [...active];
+}
+
+export class Process<A extends unknown[] = unknown[]> {
+  name: string;
+  daemon: boolean;
+  readonly context: ContextName;
+  readonly #target: PreparedFunction;
+  readonly #args: A;
+  readonly #options: ProcessOptions<A>;
+  #handle: WorkerHandle | null = null;
+  #exitCode: number | null = null;
+  #exited: Promise<void> | null = null;
+  #stopSignal: string | null = null;
+
+  constructor(options: ProcessOptions<A>) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("Process: expected an options object: new Process({ target, args })");
+    }
+    const { target, args, name, daemon } = options;
+    if (typeof target !== "function" && !(typeof target === "object" && target !== null)) {
+      throw new TypeError(`Process: target must be a function (or a module reference from mp.tasksFrom()), got ${target === null ? "null" : typeof target}`);
+    }
+    this.#target = prepareFunction(target, "Process");
+    if (args !== undefined && !Array.isArray(args)) throw new TypeError(`Process: args must be an array, got ${typeof args}`);
+    if (name !== undefined && typeof name !== "string") throw new TypeError(`Process: name must be a string`);
+    this.#args = (args ?? []) as A;
+    this.#options = options;
+    this.name = name ?? `Process-${++counter}`;
+    this.daemon = daemon ?? false;
+    this.context = resolveContext(options.context, "Process").name;
+  }
+
+  /** Start the worker and run the target in it. */
+  start(): void {
+    if (this.#handle) throw new ProcessStateError(`Process ${this.name}: cannot start a process twice`);
+    const bad = findUncloneable(this.#args, "args");
+    if (bad) throw new CloneError(`Process ${this.name}: ${bad.path} cannot be sent to the worker: it ${bad.reason}`, bad.path);
+    const { spawn } = resolveContext(this.context, "Process");
+    let onExit!: () => void;
+    this.#exited = new Promise<void>((resolve) => (onExit = resolve));
+    this.#handle = spawn({
+      name: this.name,
+      execArgv: this.#options.execArgv,
+      env: this.#options.env,
+      maxHeapMb: this.#options.maxHeapMb,
+      onMessage: () => {},
+      onExit: (info) => {
+        this.#exitCode = exitCodeOf(info, this.#stopSignal);
+        active.delete(this as unknown as Process<unknown[]>);
+        onExit();
+      },
+    });
+    active.add(this as unknown as Process<unknown[]>);
+    this.#handle.send({ t: "process", name: this.name, target: this.#target.spec, args: this.#args });
+    if (this.daemon) this.#handle.unref();
+  }
+
+  /** Wait until the worker exits, or until `timeout` seconds have passed (then check isAlive()). */
+  async join(timeout?: number): Promise<void> {
+    if (!this.#exited) throw new ProcessStateError(`Process ${this.name}: can only join a started process`);
+    if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
+      throw new RangeError(`Process.join: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
+    }
+    if (timeout === undefined) return this.#exited;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#exited, new Promise<void>((r) => (timer = setTimeout(r, timeout * 1000)))]);
+    clearTimeout(timer);
+  }
+
+  /** SIGTERM (threads: stop the thread). exitCode becomes -15. */
+  terminate(): void {
+    this.#stop("SIGTERM");
+  }
+
+  /** SIGKILL (threads: stop the thread). exitCode becomes -9. */
+  kill(): void {
+    this.#stop("SIGKILL");
+  }
+
+  isAlive(): boolean {
+    return this.#handle !== null && this.#exitCode === null;
+  }
+
+  /** null while running (or not started), 0 on success, 1 if the target threw, -N if stopped by signal N. */
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
+
+  /** The OS process id once started (for a thread, this process's own id). */
+  get pid(): number | undefined {
+    return this.#handle?.pid;
+  }
+
+  /** Python's name for pid. */
+  get ident(): number | undefined {
+    return this.pid;
+  }
+
+  /** The worker_threads id in the thread context. */
+  get threadId(): number | undefined {
+    return this.#handle?.context === "thread" ? this.#handle.id : undefined;
+  }
+
+  #stop(signal: string): void {
+    if (!this.#handle) throw new ProcessStateError(`Process ${this.name}: it was never started`);
+    if (this.#exitCode !== null) return;
+    this.#stopSignal ??= signal;
+    if (signal === "SIGKILL") this.#handle.kill();
+    else this.#handle.terminate();
+  }
+
+  toString(): string {
+    const state = this.#handle === null ? "initial" : this.#exitCode === null ? "started" : `stopped exitcode=${this.#exitCode}`;
+    return `<Process name='${this.name}' ${state}${this.daemon ? " daemon" : ""}>`;
+  }
+}
+
+/** Python's convention: the exit code, or minus the signal's number. */
+function exitCodeOf(info: ExitInfo, stopSignal: string | null): number {
+  const signal = info.signal ?? (info.code === null ? stopSignal : null);
+  if (signal) return -((constants.signals as Record<string, number>)[signal] ?? 1);
+  return info.code ?? 1;
+}

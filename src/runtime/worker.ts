@@ -1,0 +1,270 @@
+// The entry point of every worker, thread or process. It speaks the protocol written down in
+// wire/messages.ts: run the initializer, then run tasks one at a time in arrival order, and
+// send results back in batches.
+
+import { Worker, parentPort, workerData } from "node:worker_threads";
+import { setCurrentProcess } from "../current.js";
+import { CloneError } from "../errors.js";
+import { findUncloneable } from "../wire/clone-check.js";
+import { serializeError } from "../wire/errors.js";
+import { TaskKind, type FnSpec, type FromWorker, type ToWorker, type WireResult, type WireTask } from "../wire/messages.js";
+import { loadFunction } from "./load-function.js";
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/**
+ * Results wait at most this long before they are sent: long enough that a burst of tiny tasks
+ * goes back in one message, short enough that a slow task's result is never held back (a
+ * worker also flushes whenever it runs out of tasks).
+ */
+const FLUSH_AFTER_MS = 2;
+
+const context = parentPort ? "thread" : "process";
+const post: (msg: FromWorker) => void = parentPort
+  ? (msg) => parentPort!.postMessage(msg)
+  : (msg) => {
+      process.send!(msg);
+    };
+
+const functions = new Map<number, AnyFunction | { failed: unknown }>();
+let name = (workerData as { multiprocName?: string } | null)?.multiprocName ?? `worker-${process.pid}`;
+
+// ---- running tasks --------------------------------------------------------------------------
+
+let queue: WireTask[] = [];
+let next = 0;
+let draining = false;
+let currentTask = -1;
+let exitWhenIdle = false;
+let pending: WireResult[] = [];
+let windowStart = 0;
+
+function enqueue(tasks: WireTask[]): void {
+  if (next === queue.length) {
+    queue = tasks;
+    next = 0;
+  } else {
+    for (const t of tasks) queue.push(t);
+  }
+  void drain();
+}
+
+async function drain(): Promise<void> {
+  if (draining) return;
+  draining = true;
+  windowStart = performance.now();
+  while (next < queue.length) {
+    const task = queue[next++]!;
+    if (pending.length > 0 && performance.now() - windowStart > FLUSH_AFTER_MS) flush();
+    currentTask = task.id;
+    try {
+      let value = runTask(task);
+      if (isThenable(value)) value = await value;
+      pending.push({ id: task.id, ok: true, value });
+    } catch (error) {
+      pending.push({ id: task.id, ok: false, error: serializeError(error) });
+    }
+  }
+  queue = [];
+  next = 0;
+  currentTask = -1;
+  draining = false;
+  flush();
+  if (exitWhenIdle) process.exit(0);
+}
+
+function runTask(task: WireTask): unknown {
+  const fn = functions.get(task.fn);
+  if (fn === undefined) throw new Error(`multiproc internal error: function ${task.fn} was never defined in this worker`);
+  if (typeof fn !== "function") throw fn.failed;
+  switch (task.kind) {
+    case TaskKind.Apply:
+      return fn(...task.data);
+    case TaskKind.MapChunk:
+      return mapChunk(fn, task.data, false);
+    case TaskKind.StarmapChunk:
+      return mapChunk(fn, task.data, true);
+  }
+}
+
+/** fn over each item, in order, one at a time; switches to awaiting only when fn returns promises. */
+function mapChunk(fn: AnyFunction, items: unknown[], spread: boolean): unknown[] | Promise<unknown[]> {
+  const out = new Array<unknown>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const r = spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
+    if (isThenable(r)) return finishChunk(fn, items, spread, out, i, r);
+    out[i] = r;
+  }
+  return out;
+}
+
+async function finishChunk(fn: AnyFunction, items: unknown[], spread: boolean, out: unknown[], i: number, first: PromiseLike<unknown>) {
+  out[i] = await first;
+  for (let j = i + 1; j < items.length; j++) out[j] = await (spread ? fn(...(items[j] as unknown[])) : fn(items[j]));
+  return out;
+}
+
+function flush(): void {
+  if (pending.length === 0) return;
+  const results = pending;
+  pending = [];
+  const now = performance.now();
+  const busyMs = now - windowStart;
+  windowStart = now;
+  try {
+    post({ t: "results", results, busyMs });
+  } catch (error) {
+    // Some result cannot be cloned: turn each such result into an error naming the path, send the rest.
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      if (!r.ok) continue;
+      const bad = findUncloneable(r.value, "result");
+      if (bad) {
+        const err = new CloneError(
+          `The task's result cannot be sent back to the parent: ${bad.path} ${bad.reason}. Return plain data ` +
+            `(objects, arrays, Map, Set, Date, typed arrays, Error, ...).`,
+          bad.path,
+          error,
+        );
+        results[i] = { id: r.id, ok: false, error: serializeError(err) };
+      }
+    }
+    post({ t: "results", results, busyMs });
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
+
+// ---- defining functions, in message order ---------------------------------------------------
+
+const waiting: Extract<ToWorker, { t: "run" }>[] = [];
+let loading = false;
+
+function onRun(msg: Extract<ToWorker, { t: "run" }>): void {
+  waiting.push(msg);
+  if (!loading) acceptWaiting();
+}
+
+/** Module imports are asynchronous; tasks that arrive meanwhile wait behind them, keeping order. */
+function acceptWaiting(): void {
+  while (waiting.length > 0) {
+    const msg = waiting[0]!;
+    if (msg.defs) {
+      const imports = define(msg.defs);
+      msg.defs = undefined;
+      if (imports) {
+        loading = true;
+        void imports.then(() => {
+          loading = false;
+          acceptWaiting();
+        });
+        return;
+      }
+    }
+    waiting.shift();
+    enqueue(msg.tasks);
+  }
+}
+
+function define(defs: [number, FnSpec][]): Promise<unknown> | null {
+  const imports: Promise<unknown>[] = [];
+  for (const [id, spec] of defs) {
+    try {
+      const fn = loadFunction(spec);
+      if (typeof fn === "function") functions.set(id, fn);
+      else imports.push(fn.then((f) => functions.set(id, f), (failed: unknown) => functions.set(id, { failed })));
+    } catch (failed) {
+      functions.set(id, { failed });
+    }
+  }
+  return imports.length ? Promise.all(imports) : null;
+}
+
+// ---- lifecycle ------------------------------------------------------------------------------
+
+async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
+  name = msg.name;
+  setCurrentProcess(name, context);
+  try {
+    if (msg.initializer) await (await loadFunction(msg.initializer))(...(msg.initargs ?? []));
+    post({ t: "ready" });
+  } catch (error) {
+    post({ t: "init-error", error: serializeError(error) });
+  }
+}
+
+/** A Process: run the target once, print its error like Python does, exit 0 or 1. */
+async function onProcess(msg: Extract<ToWorker, { t: "process" }>): Promise<void> {
+  name = msg.name;
+  setCurrentProcess(name, context);
+  try {
+    await (await loadFunction(msg.target))(...msg.args);
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`Process ${name}:\n${error instanceof Error ? error.stack ?? String(error) : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+function onMessage(msg: ToWorker): void {
+  switch (msg.t) {
+    case "run":
+      return onRun(msg);
+    case "init":
+      void onInit(msg);
+      return;
+    case "process":
+      void onProcess(msg);
+      return;
+    case "exit":
+      if (!draining && waiting.length === 0) process.exit(0);
+      exitWhenIdle = true;
+      return;
+  }
+}
+
+/** On the way down, send what is finished and which task was running, so the parent can tell. */
+function dying(reason: unknown): void {
+  try {
+    flush();
+    if (currentTask !== -1) post({ t: "dying", taskId: currentTask, reason: serializeError(reason) });
+  } catch {}
+}
+
+process.on("uncaughtException", (error) => {
+  dying(error);
+  process.exit(1);
+});
+process.on("unhandledRejection", (reason) => {
+  dying(reason);
+  process.exit(1);
+});
+process.on("exit", (code) => {
+  if (currentTask !== -1) dying(new Error(`The task called process.exit(${code})`));
+});
+
+if (parentPort) {
+  parentPort.on("message", onMessage);
+} else {
+  process.on("message", onMessage as (msg: unknown) => void);
+  // The parent closed the channel or died: nothing more will come, and nobody would hear us.
+  process.on("disconnect", () => process.exit(0));
+  // Ctrl-C reaches the whole process group; the parent decides what it means, not each child.
+  process.on("SIGINT", () => {});
+  startParentWatchdog();
+}
+
+/**
+ * A child busy in a synchronous loop never sees 'disconnect'. A tiny thread, which keeps
+ * running while the main thread spins, kills this process once the parent is gone.
+ */
+function startParentWatchdog(): void {
+  const watchdog = new Worker(new URL("./parent-watchdog.js", import.meta.url), {
+    execArgv: [],
+    workerData: { parentPid: process.ppid },
+  });
+  watchdog.on("error", () => {});
+  watchdog.unref();
+}

@@ -1,0 +1,55 @@
+// Which context new Processes and Pools use when none is named, as Python's
+// set_start_method()/get_start_method(), and the lookup from a context's name to its backend.
+
+import type { ContextName, SpawnWorker } from "./backends/backend.js";
+import { spawnProcess } from "./backends/process.js";
+import { spawnThread } from "./backends/thread.js";
+
+const SPAWNERS: Record<ContextName, SpawnWorker> = { process: spawnProcess, thread: spawnThread };
+
+let startMethod: ContextName | null = null;
+
+/** The names getContext() and setStartMethod() accept. */
+export function getAllStartMethods(): ContextName[] {
+  return ["process", "thread"];
+}
+
+/** The default context's name: "process" unless setStartMethod() said otherwise. */
+export function getStartMethod(): ContextName {
+  return startMethod ?? "process";
+}
+
+/**
+ * Set the default context, once, as in Python (a second call throws unless `force`).
+ * "spawn" is accepted as Python's name for what the "process" context does.
+ */
+export function setStartMethod(method: ContextName | "spawn", options?: { force?: boolean }): void {
+  const name = contextName(method, "setStartMethod");
+  if (startMethod !== null && !options?.force) {
+    throw new Error(`setStartMethod(): the start method is already set to "${startMethod}"; pass { force: true } to change it`);
+  }
+  startMethod = name;
+}
+
+export function contextName(method: unknown, where: string): ContextName {
+  if (method === "process" || method === "thread") return method;
+  if (method === "spawn") return "process";
+  if (method === "fork" || method === "forkserver") {
+    throw new RangeError(
+      `${where}: "${method}" is not available: Node.js cannot fork a running process. Use "process" (a fresh ` +
+        `Node.js process per worker, like Python's "spawn") or "thread" (worker_threads).`,
+    );
+  }
+  throw new RangeError(`${where}: unknown context ${JSON.stringify(method)}; use "process" or "thread"`);
+}
+
+export interface ResolvedContext {
+  name: ContextName;
+  spawn: SpawnWorker;
+}
+
+/** A context option (a name, a Context, or nothing for the default) to its backend. */
+export function resolveContext(context: ContextName | { readonly name: ContextName } | undefined, where: string): ResolvedContext {
+  const name = context === undefined ? getStartMethod() : contextName(typeof context === "object" && context !== null ? context.name : context, where);
+  return { name, spawn: SPAWNERS[name] };
+}

@@ -1,0 +1,51 @@
+// The protocol between a pool (or a Process) and its workers. Every message travels by
+// structured clone: postMessage in the thread context, `serialization: "advanced"` IPC in the
+// process context, so both carry the same values.
+//
+//   parent                                  worker
+//     | -- init {name, initializer?} ------->  |  runs the initializer once
+//     | <------------------------- ready ---- |  (or init-error, and the pool stops using it)
+//     | -- run {defs?, tasks[]} ------------>  |  defs: functions this worker has not seen yet
+//     | <----------- results {results[]} ---- |  one message per batch, or sooner for slow tasks
+//     | -- exit ----------------------------->  |  finish what was sent, then exit 0
+//
+// A worker runs its tasks one at a time, in the order it received them. It flushes the results
+// it holds before starting a task once a few milliseconds have passed since its last flush, so
+// when it dies, the first task without a result is the one it was running; the tasks after it
+// never started and are safe to run elsewhere.
+//
+// A Process sends `process` instead of `run`: the worker runs the target once, then exits.
+
+import type { WireError } from "./errors.js";
+
+/** How a task function travels: by source (compiled once per worker) or by module and export name. */
+export type FnSpec =
+  | { kind: "source"; source: string; name: string }
+  | { kind: "module"; url: string; exportName: string };
+
+/** What one task asks for: fn(...args), fn(item) for each item, or fn(...args) for each args. */
+export const TaskKind = { Apply: 0, MapChunk: 1, StarmapChunk: 2 } as const;
+export type TaskKind = (typeof TaskKind)[keyof typeof TaskKind];
+
+export interface WireTask {
+  id: number;
+  fn: number;
+  kind: TaskKind;
+  data: unknown[];
+}
+
+export type ToWorker =
+  | { t: "init"; name: string; index: number; initializer?: FnSpec; initargs?: unknown[] }
+  | { t: "run"; defs?: [number, FnSpec][]; tasks: WireTask[] }
+  | { t: "process"; name: string; target: FnSpec; args: unknown[] }
+  | { t: "exit" };
+
+export type WireResult = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
+
+export type FromWorker =
+  | { t: "ready" }
+  | { t: "init-error"; error: WireError }
+  /** busyMs: time spent running these tasks, which the pool uses to size its batches. */
+  | { t: "results"; results: WireResult[]; busyMs: number }
+  /** Sent on the way down (uncaught error, process.exit) with the task that was running. */
+  | { t: "dying"; taskId: number; reason: WireError };
