@@ -18,7 +18,7 @@ import { CloneError, InitializerError, PoolClosedError, WorkerLostError } from "
 import type { PreparedFunction } from "../task/task-function.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { deserializeError } from "../wire/errors.js";
-import { TaskKind, type FnSpec, type FromWorker, type WireResult } from "../wire/messages.js";
+import { TaskKind, type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
 import { describeTask, type Task } from "./task.js";
 import { TaskQueue } from "./task-queue.js";
 import { WorkerSlot } from "./worker-slot.js";
@@ -68,6 +68,11 @@ export class Scheduler {
     this.#setReferenced(false);
   }
 
+  /** Tasks waiting for a worker. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
   get state(): "running" | "closing" | "terminated" {
     return this.#state;
   }
@@ -87,8 +92,19 @@ export class Scheduler {
       return;
     }
     this.#queue.push(task);
-    this.#pump();
+    // Dispatch after the caller's synchronous code: a lone task still leaves within
+    // microseconds, and a loop that submits thousands is seen whole and batched.
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      queueMicrotask(this.#scheduledPump);
+    }
   }
+
+  #pumpScheduled = false;
+  readonly #scheduledPump = () => {
+    this.#pumpScheduled = false;
+    this.#pump();
+  };
 
   /**
    * Settle a task with `reason` now. A queued task never runs. A running one is left to finish
@@ -159,7 +175,7 @@ export class Scheduler {
   #onMessage(slot: WorkerSlot, msg: FromWorker): void {
     switch (msg.t) {
       case "results":
-        this.#onResults(slot, msg.results, msg.busyMs);
+        this.#onResults(slot, msg, msg.busyMs);
         return;
       case "ready":
         slot.ready = true;
@@ -179,14 +195,18 @@ export class Scheduler {
     }
   }
 
-  #onResults(slot: WorkerSlot, results: WireResult[], busyMs: number): void {
-    const perTask = busyMs / results.length;
+  #onResults(slot: WorkerSlot, results: WireResults, busyMs: number): void {
+    const { ids, values, errors } = results;
+    const perTask = busyMs / ids.length;
     this.#avgTaskMs = this.#avgTaskMs === undefined ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3;
-    for (const r of results) {
-      const task = slot.answered(r.id);
+    let e = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const task = slot.answered(ids[i]!);
+      const failed = errors !== undefined && e < errors.length && errors[e]![0] === i;
+      const error = failed ? errors[e++]![1] : undefined;
       if (!task || task.state === "settled") continue;
-      if (r.ok) this.#settle(task, true, r.value);
-      else this.#settle(task, false, deserializeError(r.error, task.caller?.stack));
+      if (error) this.#settle(task, false, deserializeError(error, task.caller?.stack));
+      else this.#settle(task, true, values[i]);
     }
     this.#pump();
     this.#maybeFinishClose();
@@ -330,9 +350,20 @@ export class Scheduler {
       }
       if (t.transfer) (transfer ??= []).push(...t.transfer);
     }
-    const tasks = batch.map((t) => ({ id: t.id, fn: t.fn.id, kind: t.kind, data: t.data }));
+    const n = batch.length;
+    const ids = new Array<number>(n);
+    const fns = new Array<number>(n);
+    const kinds = new Array<TaskKind>(n);
+    const data = new Array<unknown[]>(n);
+    for (let i = 0; i < n; i++) {
+      const t = batch[i]!;
+      ids[i] = t.id;
+      fns[i] = t.fn.id;
+      kinds[i] = t.kind;
+      data[i] = t.data;
+    }
     try {
-      slot.handle.send({ t: "run", defs, tasks }, transfer);
+      slot.handle.send({ t: "run", defs, ids, fns, kinds, data }, transfer);
     } catch (error) {
       this.#sendFailed(slot, batch, error);
       return;

@@ -7,7 +7,8 @@ import { setCurrentProcess } from "../current.js";
 import { CloneError } from "../errors.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { serializeError } from "../wire/errors.js";
-import { TaskKind, type FnSpec, type FromWorker, type ToWorker, type WireResult, type WireTask } from "../wire/messages.js";
+import type { WireError } from "../wire/errors.js";
+import { TaskKind, type FnSpec, type FromWorker, type ToWorker, type WireBatch } from "../wire/messages.js";
 import { loadFunction } from "./load-function.js";
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -31,21 +32,20 @@ let name = (workerData as { multiprocName?: string } | null)?.multiprocName ?? `
 
 // ---- running tasks --------------------------------------------------------------------------
 
-let queue: WireTask[] = [];
-let next = 0;
+/** Batches received and not yet run; `at` is the next task in batches[0]. */
+const batches: WireBatch[] = [];
+let at = 0;
 let draining = false;
 let currentTask = -1;
 let exitWhenIdle = false;
-let pending: WireResult[] = [];
 let windowStart = 0;
+// Results not yet sent, by column (see WireResults).
+let doneIds: number[] = [];
+let doneValues: unknown[] = [];
+let doneErrors: [number, WireError][] | undefined;
 
-function enqueue(tasks: WireTask[]): void {
-  if (next === queue.length) {
-    queue = tasks;
-    next = 0;
-  } else {
-    for (const t of tasks) queue.push(t);
-  }
+function enqueue(batch: WireBatch): void {
+  batches.push(batch);
   void drain();
 }
 
@@ -53,37 +53,45 @@ async function drain(): Promise<void> {
   if (draining) return;
   draining = true;
   windowStart = performance.now();
-  while (next < queue.length) {
-    const task = queue[next++]!;
-    if (pending.length > 0 && performance.now() - windowStart > FLUSH_AFTER_MS) flush();
-    currentTask = task.id;
-    try {
-      let value = runTask(task);
-      if (isThenable(value)) value = await value;
-      pending.push({ id: task.id, ok: true, value });
-    } catch (error) {
-      pending.push({ id: task.id, ok: false, error: serializeError(error) });
+  while (batches.length > 0) {
+    const batch = batches[0]!;
+    if (at === batch.ids.length) {
+      batches.shift();
+      at = 0;
+      continue;
     }
+    const i = at++;
+    if (doneIds.length > 0 && performance.now() - windowStart > FLUSH_AFTER_MS) flush();
+    const id = batch.ids[i]!;
+    currentTask = id;
+    let value: unknown;
+    try {
+      value = runTask(batch.fns[i]!, batch.kinds[i]!, batch.data[i]!);
+      if (isThenable(value)) value = await value;
+    } catch (error) {
+      (doneErrors ??= []).push([doneIds.length, serializeError(error)]);
+      value = undefined;
+    }
+    doneIds.push(id);
+    doneValues.push(value);
   }
-  queue = [];
-  next = 0;
   currentTask = -1;
   draining = false;
   flush();
   if (exitWhenIdle) process.exit(0);
 }
 
-function runTask(task: WireTask): unknown {
-  const fn = functions.get(task.fn);
-  if (fn === undefined) throw new Error(`multiproc internal error: function ${task.fn} was never defined in this worker`);
+function runTask(fnId: number, kind: TaskKind, data: unknown[]): unknown {
+  const fn = functions.get(fnId);
+  if (fn === undefined) throw new Error(`multiproc internal error: function ${fnId} was never defined in this worker`);
   if (typeof fn !== "function") throw fn.failed;
-  switch (task.kind) {
+  switch (kind) {
     case TaskKind.Apply:
-      return fn(...task.data);
+      return fn(...data);
     case TaskKind.MapChunk:
-      return mapChunk(fn, task.data, false);
+      return mapChunk(fn, data, false);
     case TaskKind.StarmapChunk:
-      return mapChunk(fn, task.data, true);
+      return mapChunk(fn, data, true);
   }
 }
 
@@ -105,31 +113,31 @@ async function finishChunk(fn: AnyFunction, items: unknown[], spread: boolean, o
 }
 
 function flush(): void {
-  if (pending.length === 0) return;
-  const results = pending;
-  pending = [];
+  if (doneIds.length === 0) return;
+  const msg: FromWorker = { t: "results", ids: doneIds, values: doneValues, errors: doneErrors, busyMs: 0 };
+  doneIds = [];
+  doneValues = [];
+  doneErrors = undefined;
   const now = performance.now();
-  const busyMs = now - windowStart;
+  msg.busyMs = now - windowStart;
   windowStart = now;
   try {
-    post({ t: "results", results, busyMs });
+    post(msg);
   } catch (error) {
     // Some result cannot be cloned: turn each such result into an error naming the path, send the rest.
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i]!;
-      if (!r.ok) continue;
-      const bad = findUncloneable(r.value, "result");
-      if (bad) {
-        const err = new CloneError(
-          `The task's result cannot be sent back to the parent: ${bad.path} ${bad.reason}. Return plain data ` +
-            `(objects, arrays, Map, Set, Date, typed arrays, Error, ...).`,
-          bad.path,
-          error,
-        );
-        results[i] = { id: r.id, ok: false, error: serializeError(err) };
-      }
+    for (let i = 0; i < msg.ids.length; i++) {
+      const bad = findUncloneable(msg.values[i], "result");
+      if (!bad) continue;
+      const err = new CloneError(
+        `The task's result cannot be sent back to the parent: ${bad.path} ${bad.reason}. Return plain data ` +
+          `(objects, arrays, Map, Set, Date, typed arrays, Error, ...).`,
+        bad.path,
+        error,
+      );
+      msg.values[i] = undefined;
+      (msg.errors ??= []).push([i, serializeError(err)]);
     }
-    post({ t: "results", results, busyMs });
+    post(msg);
   }
 }
 
@@ -164,7 +172,7 @@ function acceptWaiting(): void {
       }
     }
     waiting.shift();
-    enqueue(msg.tasks);
+    enqueue(msg);
   }
 }
 

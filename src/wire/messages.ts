@@ -5,8 +5,8 @@
 //   parent                                  worker
 //     | -- init {name, initializer?} ------->  |  runs the initializer once
 //     | <------------------------- ready ---- |  (or init-error, and the pool stops using it)
-//     | -- run {defs?, tasks[]} ------------>  |  defs: functions this worker has not seen yet
-//     | <----------- results {results[]} ---- |  one message per batch, or sooner for slow tasks
+//     | -- run {defs?, batch} -------------->  |  defs: functions this worker has not seen yet
+//     | <------------- results {batch} ------ |  one message per batch, or sooner for slow tasks
 //     | -- exit ----------------------------->  |  finish what was sent, then exit 0
 //
 // A worker runs its tasks one at a time, in the order it received them. It flushes the results
@@ -27,25 +27,38 @@ export type FnSpec =
 export const TaskKind = { Apply: 0, MapChunk: 1, StarmapChunk: 2 } as const;
 export type TaskKind = (typeof TaskKind)[keyof typeof TaskKind];
 
-export interface WireTask {
-  id: number;
-  fn: number;
-  kind: TaskKind;
-  data: unknown[];
+/**
+ * A batch of tasks, by column: one array per field instead of one object per task, because
+ * structured clone writes every object's keys anew and a batch can hold hundreds of tasks.
+ * Task i is fns[i] applied to data[i] (see TaskKind), and its result answers ids[i].
+ */
+export interface WireBatch {
+  ids: number[];
+  fns: number[];
+  kinds: TaskKind[];
+  data: unknown[][];
 }
 
 export type ToWorker =
   | { t: "init"; name: string; index: number; initializer?: FnSpec; initargs?: unknown[] }
-  | { t: "run"; defs?: [number, FnSpec][]; tasks: WireTask[] }
+  | ({ t: "run"; defs?: [number, FnSpec][] } & WireBatch)
   | { t: "process"; name: string; target: FnSpec; args: unknown[] }
   | { t: "exit" };
 
-export type WireResult = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError };
+/**
+ * Results by column, in the order the tasks ran: values[i] answers ids[i], unless errors
+ * holds an entry [i, error] for it.
+ */
+export interface WireResults {
+  ids: number[];
+  values: unknown[];
+  errors?: [number, WireError][];
+}
 
 export type FromWorker =
   | { t: "ready" }
   | { t: "init-error"; error: WireError }
   /** busyMs: time spent running these tasks, which the pool uses to size its batches. */
-  | { t: "results"; results: WireResult[]; busyMs: number }
+  | ({ t: "results"; busyMs: number } & WireResults)
   /** Sent on the way down (uncaught error, process.exit) with the task that was running. */
   | { t: "dying"; taskId: number; reason: WireError };
