@@ -14,9 +14,14 @@ export function getAllStartMethods(): ContextName[] {
   return ["process", "thread"];
 }
 
-/** The default context's name: "process" unless setStartMethod() said otherwise. */
+/**
+ * The default context's name: what setStartMethod() set, else the MULTIPROC_START_METHOD
+ * environment variable, else "process".
+ */
 export function getStartMethod(): ContextName {
-  return startMethod ?? "process";
+  if (startMethod !== null) return startMethod;
+  const fromEnv = process.env.MULTIPROC_START_METHOD;
+  return fromEnv ? contextName(fromEnv, "MULTIPROC_START_METHOD") : "process";
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ContextName } from "multiproc";
 
 export const CONTEXTS: ContextName[] = ["process", "thread"];
 
-/** Live (non-zombie) child processes of `pid`, from /proc. */
+/** Live (non-zombie) multiproc worker processes among the children of `pid`, from ps and /proc. */
 export function liveChildren(pid = process.pid): number[] {
   const out = execFileSync("ps", ["-o", "pid=,stat=", "--ppid", String(pid)], { encoding: "utf8" }).trim();
   if (!out) return [];
@@ -16,14 +16,15 @@ export function liveChildren(pid = process.pid): number[] {
     .map((line) => line.trim().split(/\s+/))
     .filter(([, stat]) => !stat!.startsWith("Z"))
     .map(([p]) => Number(p))
-    .filter((p) => p !== undefined && !isPsItself(p));
+    .filter((p) => isWorker(p));
 }
 
-function isPsItself(pid: number): boolean {
+/** Our workers run runtime/worker.js; other children (ps itself, tsx's esbuild service) don't count. */
+function isWorker(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "ps";
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("runtime/worker.js");
   } catch {
-    return true; // already gone
+    return false; // already gone
   }
 }
 
@@ -42,4 +43,23 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = "co
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Whether `pid` exists and is not a zombie (kill -0 succeeds on zombies). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** "1234 node --foo bar.js", for messages about leftover processes. */
+export function describePid(pid: number): string {
+  try {
+    return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim()}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
 }
