@@ -23,21 +23,26 @@ export interface BenchConfig {
   repeatW6: Repeat;
 }
 
+/**
+ * The full run uses the sizes of issue 5. --quick (under a minute on 2 cores, for a smoke test
+ * and a rough picture) runs W1, W2, W4 and W6 at a quarter of their size and repeats less;
+ * its rates (tasks/s, items/s, ms per round trip) are comparable, if noisier.
+ */
 export function makeConfig(quick: boolean): BenchConfig {
   return {
     quick,
     workers: 2,
-    w1Tasks: 20_000,
-    w2Items: 200_000,
+    w1Tasks: quick ? 5_000 : 20_000,
+    w2Items: quick ? 50_000 : 200_000,
     w3Tasks: 16,
     w3TaskMs: 50,
     w4Bytes: 16 * 1024 * 1024,
-    w4RoundTrips: 20,
-    w6Items: quick ? 200_000 : 1_000_000,
+    w4RoundTrips: quick ? 5 : 20,
+    w6Items: quick ? 250_000 : 1_000_000,
     w6Chunksize: 1000,
     scalingWorkers: [1, 2, 4, 8, 16],
     repeat: quick ? { warmup: 1, reps: 3 } : { warmup: 2, reps: 7 },
-    repeatCpu: quick ? { warmup: 1, reps: 2 } : { warmup: 1, reps: 5 },
+    repeatCpu: quick ? { warmup: 0, reps: 2 } : { warmup: 1, reps: 5 },
     repeatStartup: quick ? { warmup: 1, reps: 3 } : { warmup: 2, reps: 7 },
     repeatW6: quick ? { warmup: 0, reps: 1 } : { warmup: 0, reps: 3 },
   };

@@ -13,9 +13,31 @@ function ratioCell(row: Row, rows: readonly Row[]): string {
   if (row.workload === "W3" || row.workload === "W3-scaling") return "";
   const refKey = tableReference[row.workload];
   if (refKey === undefined) return "";
-  const refKeyForRow = row.workload === "W6" && row.variant === "speed" ? `${refKey.replace(/ peak RSS$/, "")} speed` : refKey;
+  // W4 and W6 rows compare like with like: copy with copy, speed with speed.
+  let refKeyForRow = refKey;
+  if (row.workload === "W6" && row.variant === "speed") refKeyForRow = refKey.replace(/ peak RSS$/, " speed");
+  if (row.workload === "W4" && row.variant === "copy") refKeyForRow = refKey.replace(/ transfer$/, " copy");
   const r = ratio(row, findRow(rows, row.workload, refKeyForRow));
   return r === null ? "" : `${r.toFixed(2)}x`;
+}
+
+/** W3-scaling rows as a matrix: one line per peer, one column per worker count. */
+function scalingMatrix(rows: readonly Row[]): string[] {
+  const scaling = rows.filter((r) => r.workload === "W3-scaling" && r.variant !== undefined);
+  if (scaling.length === 0) return [];
+  const columns = [...new Set(scaling.map((r) => r.variant as string))];
+  const peers = [...new Set(scaling.map((r) => r.peer))];
+  const peerWidth = Math.max(4, ...peers.map((p) => p.length));
+  const colWidth = Math.max(...columns.map((c) => c.length)) + 2;
+  const lines = ["", "W3 speed-up over serial by worker count:", `${"peer".padEnd(peerWidth)}${columns.map((c) => c.padStart(colWidth)).join("")}`];
+  for (const peer of peers) {
+    const cells = columns.map((c) => {
+      const row = scaling.find((r) => r.peer === peer && r.variant === c);
+      return (row?.value == null ? "n/a" : `${row.value.toFixed(2)}x`).padStart(colWidth);
+    });
+    lines.push(`${peer.padEnd(peerWidth)}${cells.join("")}`);
+  }
+  return lines;
 }
 
 export function formatReport(results: Results): string {
@@ -24,6 +46,7 @@ export function formatReport(results: Results): string {
     `multiproc benchmarks (${results.quick ? "quick" : "full"}), ${results.date}`,
     `node ${results.node}, python ${results.python ?? "absent"}, ${results.cpus} CPUs (${results.cpuModel}), ${results.platform}`,
     `versions: ${Object.entries(results.versions).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    `load average (1 min) at start ${results.loadAverage[0].toFixed(2)}, at end ${results.loadAverage[1].toFixed(2)}`,
     "",
   );
   const header = ["workload", "peer", "median", "unit", "ratio", "note"];
@@ -43,10 +66,12 @@ export function formatReport(results: Results): string {
     previous = cells[0];
     lines.push(pad(cells, widths));
   }
+  lines.push(...scalingMatrix(results.rows));
+  if (results.targets.length === 0) return lines.join("\n");
   lines.push(
     "",
     "ratio: times better than the workload's reference row (W1, W5: piscina; W2: Python Pool.map;",
-    "W4: raw worker_threads transfer; W6: Python), >1 is better. W3: speed-up over the serial run.",
+    "W4: raw worker_threads, copy or transfer; W6: Python), >1 is better. W3: speed-up over the serial run.",
     "",
     "targets (multiproc vs reference, >1 is better):",
   );

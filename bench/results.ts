@@ -36,6 +36,8 @@ export interface Results {
   cpus: number;
   cpuModel: string;
   platform: string;
+  /** 1-minute load average at the start and the end of the run: other work on the machine skews timings. */
+  loadAverage: [number, number];
   versions: Record<string, string>;
   rows: Row[];
   targets: Target[];

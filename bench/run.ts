@@ -7,7 +7,7 @@
 //   options: --only=W1,W4  --peers=multiproc,piscina  --no-write
 // Peers come from the project's node_modules, or from MULTIPROC_BENCH_PEERS=/some/prefix.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, platform, release } from "node:os";
+import { cpus, loadavg, platform, release } from "node:os";
 import { makeConfig, type BenchConfig } from "./config.ts";
 import { renderChart } from "./chart.ts";
 import { peerFactories } from "./peers/registry.ts";
@@ -99,7 +99,7 @@ class Runner {
   async pooledWorkloads(baseline: SpinBaseline | null): Promise<void> {
     const items = w2Items(this.config);
     for (const { peer } of this.available) {
-      log(`${peer.label}: W1-W4`);
+      
       let pool;
       try {
         pool = await peer.open(this.config.workers);
@@ -112,10 +112,15 @@ class Runner {
         continue;
       }
       const p = pool;
+      const step = (name: string): void => log(`${peer.label}: ${name}`);
+      if (this.wants("W1")) step("W1");
       if (this.wants("W1")) this.rows.push(await attempt({ workload: "W1", peer: peer.label, unit: "tasks/s", higherIsBetter: true }, () => w1(peer, p, this.config)));
+      if (this.wants("W2")) step("W2");
       if (this.wants("W2")) this.rows.push(await attempt({ workload: "W2", peer: peer.label, unit: "items/s", higherIsBetter: true }, () => w2(peer, p, this.config, items)));
+      if (this.wants("W3")) step("W3");
       if (this.wants("W3") && baseline !== null) this.rows.push(await attempt({ workload: "W3", peer: peer.label, unit: "x", higherIsBetter: true }, () => w3(peer, p, this.config, baseline)));
       if (this.wants("W4")) {
+        step("W4");
         for (const variant of ["copy", "transfer"] as const) {
           const echo = variant === "copy" ? p.echoCopy : p.echoTransfer;
           const base = { workload: "W4" as const, peer: peer.label, variant, unit: "ms/round trip", higherIsBetter: false };
@@ -176,12 +181,14 @@ class Runner {
     for (const { peer } of this.available) {
       for (const workers of this.config.scalingWorkers) {
         log(`${peer.label}: W3 at ${workers} workers`);
-        const base = { workload: "W3-scaling" as const, peer: peer.label, variant: `${workers} workers`, unit: "x", higherIsBetter: true };
+        const base = { workload: "W3-scaling" as const, peer: peer.label, variant: `${workers} worker${workers === 1 ? "" : "s"}`, unit: "x", higherIsBetter: true };
         this.rows.push(
           await attempt(base, async () => {
             const pool = await peer.open(workers);
             try {
-              const samples = await spinAll(pool, this.config, baseline, this.config.repeatCpu);
+              // At least one untimed round: the pool's workers start up lazily.
+              const repeat = { warmup: Math.max(1, this.config.repeatCpu.warmup), reps: this.config.repeatCpu.reps };
+              const samples = await spinAll(pool, this.config, baseline, repeat);
               return { ...base, value: baseline.serialMs / median(samples), samples };
             } finally {
               await pool.close();
@@ -214,6 +221,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const config = makeConfig(options.quick);
   const started = Date.now();
+  const loadAtStart = loadavg()[0];
   const runner = new Runner(config, options);
   const python = runner.wantsPeer("python") ? await pythonVersion() : null;
   await runner.loadPeers();
@@ -257,6 +265,7 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model.trim() ?? "unknown",
     platform: `${platform()} ${release()}`,
+    loadAverage: [loadAtStart, loadavg()[0]],
     versions,
     rows,
     targets: options.scaling ? [] : computeTargets(rows),

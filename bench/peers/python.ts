@@ -42,6 +42,7 @@ async function runPython(config: BenchConfig, workloads: string): Promise<Python
     `--workers=${config.workers}`,
     `--warmup=${config.repeat.warmup}`,
     `--reps=${config.repeat.reps}`,
+    `--cpu-warmup=${config.repeatCpu.warmup}`,
     `--cpu-reps=${config.repeatCpu.reps}`,
     `--startup-warmup=${config.repeatStartup.warmup}`,
     `--startup-reps=${config.repeatStartup.reps}`,
@@ -109,7 +110,7 @@ export async function pythonScalingRows(config: BenchConfig): Promise<Row[]> {
   return Object.entries(out.w3scaling.by_workers).map(([workers, samples]) => ({
     workload: "W3-scaling" as const,
     peer: PYTHON,
-    variant: `${workers} workers`,
+    variant: `${workers} worker${workers === "1" ? "" : "s"}`,
     value: serial / median(samples),
     unit: "x",
     higherIsBetter: true,

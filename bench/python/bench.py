@@ -81,7 +81,7 @@ def w3_parallel(pool, iters, args, warmup, reps):
 def w3(pool, args):
     iters = calibrate_spin(args.w3_ms)
     serial = time_runs(lambda: [spin(iters) for _ in range(args.w3_tasks)], 0, args.cpu_reps)
-    parallel = w3_parallel(pool, iters, args, 1, args.cpu_reps)
+    parallel = w3_parallel(pool, iters, args, args.cpu_warmup, args.cpu_reps)
     return {"serial_ms": serial, "samples_ms": parallel, "iters": iters, "tasks": args.w3_tasks}
 
 
@@ -91,7 +91,7 @@ def w3_scaling(args):
     out = {"serial_ms": serial, "iters": iters, "by_workers": {}}
     for n in args.scaling:
         with mp.Pool(n) as pool:
-            out["by_workers"][str(n)] = w3_parallel(pool, iters, args, 1, args.cpu_reps)
+            out["by_workers"][str(n)] = w3_parallel(pool, iters, args, max(1, args.cpu_warmup), args.cpu_reps)
     return out
 
 
@@ -132,8 +132,20 @@ def w6(args):
         for r in pool.imap(square, gen(args.w6_items), chunksize=args.w6_chunksize):
             total += r
     elapsed = ms_since(t0)
-    # ru_maxrss is in KiB on Linux.
-    return {"ms": elapsed, "items": args.w6_items, "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    return {"ms": elapsed, "items": args.w6_items, "max_rss_kib": peak_rss_kib()}
+
+
+def peak_rss_kib():
+    """VmHWM of this process. Not ru_maxrss: on Linux that survives execve, so it would report
+    the Node.js parent's RSS at the moment it forked this interpreter."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
 def main():
@@ -142,6 +154,7 @@ def main():
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--cpu-warmup", type=int, default=1)
     p.add_argument("--cpu-reps", type=int, default=3)
     p.add_argument("--startup-warmup", type=int, default=1)
     p.add_argument("--startup-reps", type=int, default=5)
