@@ -271,7 +271,7 @@ async function main(): Promise<void> {
     targets: options.scaling ? [] : computeTargets(rows),
   };
   console.log(formatReport(results));
-  log(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (options.write) {
     const dir = new URL("./results/", import.meta.url);
     mkdirSync(dir, { recursive: true });
