@@ -3,13 +3,40 @@
 import { Worker } from "node:worker_threads";
 import { inheritedExecArgv, workerEntry, type SpawnWorker, type WorkerHandle } from "./backend.js";
 
+/** The parent's flags that a Worker accepts, learnt once (see startWorker). */
+let threadExecArgv: string[] | undefined;
+
+/**
+ * Worker threads reject process-wide flags (ERR_WORKER_INVALID_EXEC_ARGV), and which flags a
+ * parent carries depends on how it was started (some Node builds list many). The error names
+ * the offending flags: drop them and try again, and remember what worked.
+ */
+function startWorker(options: Parameters<SpawnWorker>[0]): Worker {
+  let execArgv = options.execArgv ?? threadExecArgv ?? inheritedExecArgv();
+  for (;;) {
+    try {
+      const worker = new Worker(workerEntry, {
+        execArgv,
+        env: options.env ?? process.env,
+        resourceLimits: options.maxHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: options.maxHeapMb },
+        workerData: { multiprocName: options.name },
+      });
+      if (!options.execArgv) threadExecArgv = execArgv;
+      return worker;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const listed = /flags: (.*)$/s.exec((error as Error).message)?.[1];
+      if (code !== "ERR_WORKER_INVALID_EXEC_ARGV" || !listed || options.execArgv) throw error;
+      const invalid = new Set(listed.split(", ").map((f) => f.trim()));
+      const kept = execArgv.filter((flag) => !invalid.has(flag));
+      if (kept.length === execArgv.length) throw error;
+      execArgv = kept;
+    }
+  }
+}
+
 export const spawnThread: SpawnWorker = (options) => {
-  const worker = new Worker(workerEntry, {
-    execArgv: options.execArgv ?? inheritedExecArgv(),
-    env: options.env ?? process.env,
-    resourceLimits: options.maxHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: options.maxHeapMb },
-    workerData: { multiprocName: options.name },
-  });
+  const worker = startWorker(options);
   let lastError: Error | undefined;
   let exited = false;
   let stoppedWith: string | null = null;
