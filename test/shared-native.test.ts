@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { after, describe, test } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { Worker } from "node:worker_threads";
 import {
   NativeAddonUnavailableError,
   SEGMENT_PREFIX,
@@ -182,6 +183,20 @@ describe("segments in one process", { skip }, () => {
       const pending = shm().waitAsync(buf, 4, 0, 200);
       shm().close(buf); // the waiting thread still holds the mapping: no EFAULT, no crash
       assert.equal(await pending, "timed-out");
+    }));
+  test("a worker thread terminated mid-waitAsync does not crash the process", () =>
+    withSegment(64, async (name, buf) => {
+      const addon = new URL("../native/build/Release/multiproc_shm.node", import.meta.url).pathname;
+      const src = `const shm = require(${JSON.stringify(addon)});
+        shm.waitAsync(shm.open(${JSON.stringify(name)}), 0, 0, Infinity);
+        require("node:worker_threads").parentPort.postMessage("waiting");`;
+      const w = new Worker(src, { eval: true });
+      await new Promise((r) => w.once("message", r));
+      await w.terminate();
+      // The waiter thread outlived its env; waking it must not touch the dead env.
+      Atomics.store(new Int32Array(buf), 0, 1);
+      assert.equal(shm().wake(buf, 0, Infinity), 1);
+      await new Promise((r) => setTimeout(r, 50));
     }));
 });
 

@@ -254,9 +254,16 @@ export class Scheduler {
   #lostError(slot: WorkerSlot, info: ExitInfo, task: Task): WorkerLostError {
     const why = slot.dying ? deserializeError(slot.dying.reason) : info.error;
     const oom = info.error && (info.error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
-    const what = oom ? "ran out of memory" : describeExit(info);
+    // A process that reaches its heap limit aborts: V8 prints why on its stderr, which we don't read.
+    const likelyOom = !oom && info.signal === "SIGABRT" && this.#opts.maxHeapMb !== undefined;
+    const what = oom
+      ? `ran out of memory (maxHeapMb: ${this.#opts.maxHeapMb ?? "default"})`
+      : likelyOom
+        ? `was killed by SIGABRT, most likely out of memory (maxHeapMb: ${this.#opts.maxHeapMb})`
+        : describeExit(info);
+    const detail = why instanceof Error ? `: ${why.name}: ${why.message}` : "";
     return new WorkerLostError(
-      `Worker ${slot.name} (${this.#opts.context} ${slot.handle.id}) ${what} while running ${describeTask(task)}`,
+      `Worker ${slot.name} (${this.#opts.context} ${slot.handle.id}) ${what} while running ${describeTask(task)}${detail}`,
       { exitCode: info.code, signal: info.signal, workerId: slot.handle.id, task: describeTask(task), cause: why },
     );
   }

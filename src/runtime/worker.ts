@@ -14,11 +14,16 @@ import { loadFunction } from "./load-function.js";
 type AnyFunction = (...args: unknown[]) => unknown;
 
 /**
- * Results wait at most this long before they are sent: long enough that a burst of tiny tasks
- * goes back in one message, short enough that a slow task's result is never held back (a
- * worker also flushes whenever it runs out of tasks).
+ * When results are sent. A result waits, so that a burst of tiny tasks goes back in one message,
+ * but never past FLUSH_AFTER_MS, and not at all after a task that took FLUSH_SLOW_TASK_MS or
+ * more: then one message per task costs little. The worker also flushes when it runs out of
+ * tasks. Sending before the next task starts is also what lets the parent tell which task a
+ * worker was running when it was killed without a word (SIGKILL, out of memory): the first task
+ * without a result. Only among tasks shorter than a millisecond, within one window, can that
+ * guess land on a neighbour of the task that was really running.
  */
 const FLUSH_AFTER_MS = 2;
+const FLUSH_SLOW_TASK_MS = 1;
 
 const context = parentPort ? "thread" : "process";
 const post: (msg: FromWorker) => void = parentPort
@@ -39,6 +44,7 @@ let draining = false;
 let currentTask = -1;
 let exitWhenIdle = false;
 let windowStart = 0;
+let lastTaskMs = 0;
 // Results not yet sent, by column (see WireResults).
 let doneIds: number[] = [];
 let doneValues: unknown[] = [];
@@ -61,7 +67,8 @@ async function drain(): Promise<void> {
       continue;
     }
     const i = at++;
-    if (doneIds.length > 0 && performance.now() - windowStart > FLUSH_AFTER_MS) flush();
+    const started = performance.now();
+    if (doneIds.length > 0 && (lastTaskMs >= FLUSH_SLOW_TASK_MS || started - windowStart > FLUSH_AFTER_MS)) flush();
     const id = batch.ids[i]!;
     currentTask = id;
     let value: unknown;
@@ -74,6 +81,7 @@ async function drain(): Promise<void> {
     }
     doneIds.push(id);
     doneValues.push(value);
+    lastTaskMs = performance.now() - started;
   }
   currentTask = -1;
   draining = false;
@@ -233,8 +241,13 @@ function onMessage(msg: ToWorker): void {
   }
 }
 
+let saidGoodbye = false;
+
 /** On the way down, send what is finished and which task was running, so the parent can tell. */
 function dying(reason: unknown): void {
+  // An uncaught error exits through process.exit(), which calls this again: the first reason is the real one.
+  if (saidGoodbye) return;
+  saidGoodbye = true;
   try {
     flush();
     if (currentTask !== -1) post({ t: "dying", taskId: currentTask, reason: serializeError(reason) });
