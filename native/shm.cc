@@ -31,7 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <climits>
+#include <condition_variable>
+#include <deque>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -417,28 +420,73 @@ napi_value Wake(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// waitAsync: the same wait on a dedicated thread, resolved on the JS thread.
+// waitAsync: the same wait on a native waiter thread, resolved on the JS thread.
 //
-// Why a thread of our own and not napi_async_work: async work runs on libuv's threadpool (4
+// Why threads of our own and not napi_async_work: async work runs on libuv's threadpool (4
 // threads by default) that fs, dns.lookup, zlib and crypto share. A lock wait parked there for
 // seconds would stall the whole process's file I/O, and 4 waiters would take it all; if the
 // lock holder in this process then needs fs to release the lock, it deadlocks. A parked thread
 // costs only its (small) stack while it sleeps in the kernel.
+// Why a cache of them: creating a thread measured ~190 us here (a VM), more than a futex round
+// trip between processes (~7 us). So a waiter that finishes takes the next queued wait, and an
+// idle one exits after kIdleExit. There are as many threads as waits in flight at the peak.
 struct AsyncWait {
   Segment* seg;
   int32_t* cell;
   int32_t expected;
   double timeout;
   napi_deferred deferred;
-  napi_threadsafe_function tsfn;
+  struct EnvData* ed;
   WaitResult result;
   int err;
 };
+
+constexpr std::chrono::seconds kIdleExit(10);
+std::mutex q_mu;
+std::condition_variable q_cv;
+std::deque<AsyncWait*> q_jobs;  // guarded by q_mu
+int q_idle = 0;                 // waiter threads blocked on q_cv; guarded by q_mu
+
+// One threadsafe function per env (main thread, each worker thread), made once in Init.
+// Why not one per waitAsync: each is an AsyncResource (async_hooks init/destroy, a uv_async
+// handle to open and close) made on the JS thread for every wait. The shared one is unref'd
+// while nothing waits, so an idle addon never keeps the process alive, and ref'd while a wait is
+// pending, so a pending wait does.
+// Why `alive` under a mutex: a waiter thread can outlive its env (a worker thread terminated
+// mid-wait). Node 20 frees the tsfn at env teardown even if threads still hold it (measured:
+// a mutex assertion, then SIGSEGV), so threads check `alive`, which our cleanup hook clears
+// BEFORE Node's tsfn cleanup runs (cleanup hooks run in reverse order of registration).
+struct EnvData {
+  napi_threadsafe_function tsfn;
+  int pending;     // waitAsync calls not yet resolved; JS thread only
+  std::mutex mu;   // guards alive, refs, and every napi_call_threadsafe_function
+  bool alive;      // env not torn down yet
+  int refs;        // 1 for the env + 1 per wait in flight
+};
+
+void env_unref(EnvData* ed) {
+  bool del;
+  {
+    std::lock_guard<std::mutex> lock(ed->mu);
+    del = --ed->refs == 0;
+  }
+  if (del) delete ed;
+}
+
+void env_cleanup(void* arg) {
+  EnvData* ed = static_cast<EnvData*>(arg);
+  {
+    std::lock_guard<std::mutex> lock(ed->mu);
+    ed->alive = false;
+  }
+  env_unref(ed);
+}
 
 // Runs on the JS thread (env == nullptr when the env is being torn down).
 void resolve_wait(napi_env env, napi_value, void*, void* data) {
   AsyncWait* w = static_cast<AsyncWait*>(data);
   if (env) {
+    if (--w->ed->pending == 0) napi_unref_threadsafe_function(env, w->ed->tsfn);
     napi_value v;
     if (w->result == kError) {
       napi_value msg, code;
@@ -455,14 +503,59 @@ void resolve_wait(napi_env env, napi_value, void*, void* data) {
   delete w;
 }
 
-void* wait_thread(void* arg) {
-  AsyncWait* w = static_cast<AsyncWait*>(arg);
+void run_wait(AsyncWait* w) {
   w->result = futex_wait(w->cell, w->expected, w->timeout, &w->err);
   release(w->seg, true, true);  // the mapping may go now; the result is copied
-  napi_threadsafe_function tsfn = w->tsfn;
-  if (napi_call_threadsafe_function(tsfn, w, napi_tsfn_blocking) != napi_ok) delete w;  // env gone
-  napi_release_threadsafe_function(tsfn, napi_tsfn_release);
-  return nullptr;
+  EnvData* ed = w->ed;          // w belongs to the JS thread once sent
+  bool sent = false;
+  {
+    std::lock_guard<std::mutex> lock(ed->mu);
+    // Unbounded queue: nonblocking never waits, so holding mu here is short.
+    if (ed->alive) sent = napi_call_threadsafe_function(ed->tsfn, w, napi_tsfn_nonblocking) == napi_ok;
+  }
+  if (!sent) delete w;  // env gone: nobody to resolve
+  env_unref(ed);
+}
+
+void* waiter_main(void*) {
+  std::unique_lock<std::mutex> lock(q_mu);
+  for (;;) {
+    if (q_jobs.empty()) {
+      q_idle++;
+      bool got = q_cv.wait_for(lock, kIdleExit, [] { return !q_jobs.empty(); });
+      q_idle--;
+      if (!got) return nullptr;
+    }
+    AsyncWait* w = q_jobs.front();
+    q_jobs.pop_front();
+    lock.unlock();
+    run_wait(w);
+    lock.lock();
+  }
+}
+
+// Queues w; starts a waiter thread unless an idle one will take it. Returns an errno or 0.
+int submit_wait(AsyncWait* w) {
+  std::unique_lock<std::mutex> lock(q_mu);
+  q_jobs.push_back(w);
+  if (q_jobs.size() <= static_cast<size_t>(q_idle)) {
+    q_cv.notify_one();
+    return 0;
+  }
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);  // it only sits in one syscall
+  pthread_t tid;
+  int e = pthread_create(&tid, &attr, waiter_main, nullptr);
+  pthread_attr_destroy(&attr);
+  if (e != 0) {
+    for (auto it = q_jobs.begin(); it != q_jobs.end(); ++it) {
+      if (*it == w) { q_jobs.erase(it); return e; }
+    }
+    return 0;  // an existing waiter already took it
+  }
+  return 0;
 }
 
 // waitAsync(buffer, byteOffset, expected, timeoutMs) -> Promise<"ok"|"not-equal"|"timed-out">.
@@ -493,28 +586,24 @@ napi_value WaitAsync(napi_env env, napi_callback_info info) {
   // Fast path: no thread when the value already differs (the common "lock just got free" case).
   if (__atomic_load_n(cell, __ATOMIC_SEQ_CST) != expected) {
     release(s, true, true);
-    w->result = kNotEqual;
-    resolve_wait(env, nullptr, nullptr, w);
+    napi_value v;
+    napi_create_string_utf8(env, "not-equal", NAPI_AUTO_LENGTH, &v);
+    napi_resolve_deferred(env, w->deferred, v);
+    delete w;
     return promise;
   }
-  napi_value name;
-  napi_create_string_utf8(env, "multiproc.waitAsync", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr,
-                                      resolve_wait, &w->tsfn) != napi_ok) {
-    release(s, true, true);
-    delete w;
-    throw_last(env, "napi_create_threadsafe_function");
-    return nullptr;
+  EnvData* ed = nullptr;
+  napi_get_instance_data(env, reinterpret_cast<void**>(&ed));  // set in Init
+  {
+    std::lock_guard<std::mutex> lock(ed->mu);
+    ed->refs++;
   }
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&attr, 64 * 1024);  // it only sits in one syscall
-  pthread_t tid;
-  int e = pthread_create(&tid, &attr, wait_thread, w);
-  pthread_attr_destroy(&attr);
+  w->ed = ed;
+  if (ed->pending++ == 0) napi_ref_threadsafe_function(env, ed->tsfn);
+  int e = submit_wait(w);
   if (e != 0) {
-    napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
+    if (--ed->pending == 0) napi_unref_threadsafe_function(env, ed->tsfn);
+    env_unref(ed);
     release(s, true, true);
     delete w;
     return throw_errno(env, "pthread_create", "waitAsync", e);
@@ -609,6 +698,16 @@ napi_value Init(napi_env env, napi_value exports) {
     throw_last(env, "napi_define_properties");
     return nullptr;
   }
+  EnvData* ed = new EnvData{};
+  ed->alive = true;
+  ed->refs = 1;
+  napi_value name;
+  napi_create_string_utf8(env, "multiproc.waitAsync", NAPI_AUTO_LENGTH, &name);
+  CALL(env, napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr,
+                                            nullptr, resolve_wait, &ed->tsfn));
+  CALL(env, napi_unref_threadsafe_function(env, ed->tsfn));
+  CALL(env, napi_add_env_cleanup_hook(env, env_cleanup, ed));  // after the tsfn: runs before its
+  CALL(env, napi_set_instance_data(env, ed, nullptr, nullptr));
   return exports;
 }
 
