@@ -15,7 +15,7 @@ export interface BenchConfig {
   scalingWorkers: number[];
   /** Repetitions of the throughput workloads (W1, W2, W4). */
   repeat: Repeat;
-  /** Repetitions of the CPU-bound workload (W3), whose runs are long. */
+  /** Repetitions of the CPU-bound workload (W3), whose runs are long; each is a serial + pool pair. */
   repeatCpu: Repeat;
   /** Repetitions of the start-up workload (W5). */
   repeatStartup: Repeat;
@@ -42,7 +42,7 @@ export function makeConfig(quick: boolean): BenchConfig {
     w6Chunksize: 1000,
     scalingWorkers: [1, 2, 4, 8, 16],
     repeat: quick ? { warmup: 1, reps: 3 } : { warmup: 2, reps: 7 },
-    repeatCpu: quick ? { warmup: 0, reps: 2 } : { warmup: 1, reps: 5 },
+    repeatCpu: quick ? { warmup: 0, reps: 1 } : { warmup: 1, reps: 5 },
     repeatStartup: quick ? { warmup: 1, reps: 3 } : { warmup: 2, reps: 7 },
     repeatW6: quick ? { warmup: 0, reps: 1 } : { warmup: 0, reps: 3 },
   };

@@ -22,7 +22,7 @@ import { median } from "./stats.ts";
 import { attempt, errorMessage, naRow } from "./workloads/na.ts";
 import { w1 } from "./workloads/w1.ts";
 import { w2, w2Items } from "./workloads/w2.ts";
-import { serialRow, spinAll, spinBaseline, w3, type SpinBaseline } from "./workloads/w3.ts";
+import { measureSpeedup, serialRow, spinBaseline, w3, type SpinBaseline } from "./workloads/w3.ts";
 import { w4 } from "./workloads/w4.ts";
 import { w5 } from "./workloads/w5.ts";
 import { w6, w6Idle } from "./workloads/w6.ts";
@@ -188,8 +188,8 @@ class Runner {
             try {
               // At least one untimed round: the pool's workers start up lazily.
               const repeat = { warmup: Math.max(1, this.config.repeatCpu.warmup), reps: this.config.repeatCpu.reps };
-              const samples = await spinAll(pool, this.config, baseline, repeat);
-              return { ...base, value: baseline.serialMs / median(samples), samples };
+              const speedup = await measureSpeedup(pool, this.config, baseline, repeat);
+              return { ...base, value: speedup.value, samples: speedup.poolSamples };
             } finally {
               await pool.close();
             }

@@ -70,28 +70,32 @@ def w2(pool, args):
     return {"samples_ms": time_runs(lambda: pool.map(square, items), args.warmup, args.reps), "items": args.w2_items}
 
 
-def w3_parallel(pool, iters, args, warmup, reps):
-    def run():
+def w3_paired(pool, iters, args, warmup, reps):
+    """Per repetition: the work serially here, then on the pool (see measureSpeedup in w3.ts)."""
+    def parallel():
         results = [pool.apply_async(spin, (iters,)) for _ in range(args.w3_tasks)]
         for r in results:
             r.get()
-    return time_runs(run, warmup, reps)
+    for _ in range(warmup):
+        parallel()
+    serial_ms, pool_ms = [], []
+    for _ in range(reps):
+        serial_ms += time_runs(lambda: [spin(iters) for _ in range(args.w3_tasks)], 0, 1)
+        pool_ms += time_runs(parallel, 0, 1)
+    return {"serial_ms": serial_ms, "samples_ms": pool_ms, "speedups": [s / p for s, p in zip(serial_ms, pool_ms)]}
 
 
 def w3(pool, args):
     iters = calibrate_spin(args.w3_ms)
-    serial = time_runs(lambda: [spin(iters) for _ in range(args.w3_tasks)], 0, args.cpu_reps)
-    parallel = w3_parallel(pool, iters, args, args.cpu_warmup, args.cpu_reps)
-    return {"serial_ms": serial, "samples_ms": parallel, "iters": iters, "tasks": args.w3_tasks}
+    return {**w3_paired(pool, iters, args, args.cpu_warmup, args.cpu_reps), "iters": iters, "tasks": args.w3_tasks}
 
 
 def w3_scaling(args):
     iters = calibrate_spin(args.w3_ms)
-    serial = time_runs(lambda: [spin(iters) for _ in range(args.w3_tasks)], 0, args.cpu_reps)
-    out = {"serial_ms": serial, "iters": iters, "by_workers": {}}
+    out = {"iters": iters, "by_workers": {}}
     for n in args.scaling:
         with mp.Pool(n) as pool:
-            out["by_workers"][str(n)] = w3_parallel(pool, iters, args, max(1, args.cpu_warmup), args.cpu_reps)
+            out["by_workers"][str(n)] = w3_paired(pool, iters, args, max(1, args.cpu_warmup), args.cpu_reps)
     return out
 
 

@@ -10,7 +10,7 @@ import { spin } from "../workers/tasks.mjs";
 export interface SpinBaseline {
   /** Iterations of spin() that take about config.w3TaskMs in this process. */
   iters: number;
-  /** Samples of the serial run of all W3 tasks in the parent, in ms. */
+  /** Samples of the serial run of all W3 tasks in the parent at the start of the run, in ms. */
   serialSamples: number[];
   serialMs: number;
 }
@@ -27,7 +27,7 @@ export async function spinBaseline(config: BenchConfig): Promise<SpinBaseline> {
   iters = Math.max(1, Math.round((iters * config.w3TaskMs) / Math.min(...times)));
   const serialSamples = await timeRuns(() => {
     for (let i = 0; i < config.w3Tasks; i++) spin(iters);
-  }, config.repeatCpu);
+  }, { warmup: 0, reps: Math.max(1, config.repeatCpu.reps) });
   return { iters, serialSamples, serialMs: median(serialSamples) };
 }
 
@@ -43,25 +43,52 @@ export function serialRow(baseline: SpinBaseline): Row {
   };
 }
 
-/** Wall time of all W3 tasks on the pool, submitted together. */
-export async function spinAll(pool: PoolHandle, config: BenchConfig, baseline: SpinBaseline, repeat: Repeat): Promise<number[]> {
-  return timeRuns(async () => {
-    const pending: Promise<number>[] = [];
-    for (let i = 0; i < config.w3Tasks; i++) pending.push(pool.spin(baseline.iters));
-    await Promise.all(pending);
-  }, repeat);
+/** One run of all W3 tasks on the pool, submitted together. */
+async function spinAllOnce(pool: PoolHandle, config: BenchConfig, baseline: SpinBaseline): Promise<void> {
+  const pending: Promise<number>[] = [];
+  for (let i = 0; i < config.w3Tasks; i++) pending.push(pool.spin(baseline.iters));
+  await Promise.all(pending);
+}
+
+export interface Speedup {
+  /** Median of the per-repetition speed-ups. */
+  value: number;
+  poolSamples: number[];
+  serialSamples: number[];
+}
+
+/**
+ * The speed-up of the pool over the parent, measured in pairs: each repetition runs the work
+ * serially in the parent, then on the pool, and takes the ratio of the two. Pairing keeps a
+ * change of load on the machine between the start of the run and this peer's turn out of the
+ * ratio; the median of the pairs is reported.
+ */
+export async function measureSpeedup(pool: PoolHandle, config: BenchConfig, baseline: SpinBaseline, repeat: Repeat): Promise<Speedup> {
+  for (let i = 0; i < repeat.warmup; i++) await spinAllOnce(pool, config, baseline);
+  const poolSamples: number[] = [];
+  const serialSamples: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < repeat.reps; i++) {
+    const [serial] = await timeRuns(() => {
+      for (let t = 0; t < config.w3Tasks; t++) spin(baseline.iters);
+    }, { warmup: 0, reps: 1 });
+    const [parallel] = await timeRuns(() => spinAllOnce(pool, config, baseline), { warmup: 0, reps: 1 });
+    serialSamples.push(serial);
+    poolSamples.push(parallel);
+    ratios.push(serial / parallel);
+  }
+  return { value: median(ratios), poolSamples, serialSamples };
 }
 
 export async function w3(peer: Peer, pool: PoolHandle, config: BenchConfig, baseline: SpinBaseline): Promise<Row> {
-  const samples = await spinAll(pool, config, baseline, config.repeatCpu);
-  const poolMs = median(samples);
+  const speedup = await measureSpeedup(pool, config, baseline, config.repeatCpu);
   return {
     workload: "W3",
     peer: peer.label,
-    value: baseline.serialMs / poolMs,
+    value: speedup.value,
     unit: "x",
     higherIsBetter: true,
-    samples,
-    note: `${poolMs.toFixed(0)} ms on the pool`,
+    samples: speedup.poolSamples,
+    note: `${median(speedup.poolSamples).toFixed(0)} ms on the pool, ${median(speedup.serialSamples).toFixed(0)} ms serial`,
   };
 }
