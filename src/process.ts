@@ -4,6 +4,7 @@ import { constants } from "node:os";
 import type { ContextName, ExitInfo, WorkerHandle } from "./backends/backend.js";
 import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
+import { encodeShareables } from "./shared/shareable.js";
 import { resolveContext } from "./start-method.js";
 import { prepareFunction, type PreparedFunction, type TaskFunction } from "./task/task-function.js";
 import { findUncloneable } from "./wire/clone-check.js";
@@ -83,7 +84,8 @@ export class Process<A extends unknown[] = unknown[]> {
       },
     });
     active.add(this as unknown as Process<unknown[]>);
-    this.#handle.send({ t: "process", name: this.name, target: this.#target.spec, args: this.#args });
+    const shared = encodeShareables(this.#args);
+    this.#handle.send({ t: "process", name: this.name, target: this.#target.spec, args: shared.value, revive: shared.found });
     if (this.daemon) this.#handle.unref();
   }
 

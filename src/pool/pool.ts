@@ -7,6 +7,7 @@ import { CloneError } from "../errors.js";
 import type { Context } from "../context.js";
 import { resolveContext } from "../start-method.js";
 import { prepareFunction, type PreparedFunction, type TaskFunction } from "../task/task-function.js";
+import { encodeShareables } from "../shared/shareable.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { TaskKind } from "../wire/messages.js";
 import { AsyncResult } from "./async-result.js";
@@ -82,6 +83,7 @@ export class Pool implements AsyncDisposable {
     const bad = findUncloneable(initargs, "initargs");
     if (bad) throw new CloneError(`Pool: ${bad.path} cannot be sent to the workers: it ${bad.reason}`, bad.path);
     const initializer = opts.initializer === undefined ? undefined : prepareFunction(opts.initializer, "Pool initializer").spec;
+    const sharedInitargs = encodeShareables(initargs);
     const ctx = resolveContext(opts.context, "Pool");
     this.processes = processes;
     this.context = ctx.name;
@@ -90,7 +92,8 @@ export class Pool implements AsyncDisposable {
       context: ctx.name,
       spawn: ctx.spawn,
       initializer,
-      initargs,
+      initargs: sharedInitargs.value,
+      reviveInitargs: sharedInitargs.found,
       maxTasksPerChild: max ?? undefined,
       maxHeapMb: opts.maxHeapMb,
       execArgv: opts.execArgv,
@@ -206,11 +209,13 @@ export class Pool implements AsyncDisposable {
   }
 
   #task(fn: PreparedFunction, kind: TaskKind, data: unknown[], offset: number, where: string, caller: Error | undefined, options: CallOptions | undefined, done: Task["done"]): Task {
+    const shared = encodeShareables(data);
     return {
       id: newTaskId(),
       fn,
       kind,
-      data,
+      data: shared.value,
+      revive: shared.found,
       transfer: options?.transfer,
       offset,
       where,

@@ -39,6 +39,8 @@ export interface SchedulerOptions {
   spawn: SpawnWorker;
   initializer?: FnSpec;
   initargs?: unknown[];
+  /** initargs hold shareable objects to rebuild in each worker. */
+  reviveInitargs?: boolean;
   maxTasksPerChild?: number;
   maxHeapMb?: number;
   execArgv?: string[];
@@ -168,7 +170,8 @@ export class Scheduler {
       onExit: (info) => this.#onExit(slot, info),
     });
     this.#slots.add(slot);
-    slot.handle.send({ t: "init", name: slot.name, index: workerCounter, initializer: this.#opts.initializer, initargs: this.#opts.initargs });
+    const { initializer, initargs, reviveInitargs } = this.#opts;
+    slot.handle.send({ t: "init", name: slot.name, index: workerCounter, initializer, initargs, revive: reviveInitargs });
     if (!this.#referenced) slot.handle.unref();
   }
 
@@ -362,15 +365,17 @@ export class Scheduler {
     const fns = new Array<number>(n);
     const kinds = new Array<TaskKind>(n);
     const data = new Array<unknown[]>(n);
+    let revive: number[] | undefined;
     for (let i = 0; i < n; i++) {
       const t = batch[i]!;
       ids[i] = t.id;
       fns[i] = t.fn.id;
       kinds[i] = t.kind;
       data[i] = t.data;
+      if (t.revive) (revive ??= []).push(i);
     }
     try {
-      slot.handle.send({ t: "run", defs, ids, fns, kinds, data }, transfer);
+      slot.handle.send({ t: "run", defs, ids, fns, kinds, data, revive }, transfer);
     } catch (error) {
       this.#sendFailed(slot, batch, error);
       return;

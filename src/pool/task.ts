@@ -11,6 +11,8 @@ export interface Task {
   readonly kind: TaskKind;
   /** apply: the arguments; map chunk: the items; starmap chunk: the argument lists. */
   readonly data: unknown[];
+  /** The data holds shareable objects that the worker must rebuild. */
+  readonly revive: boolean;
   readonly transfer?: readonly TransferListItem[];
   /** For chunks: the index of the first item in the whole input, for error messages. */
   readonly offset: number;

@@ -9,6 +9,8 @@ import { findUncloneable } from "../wire/clone-check.js";
 import { serializeError } from "../wire/errors.js";
 import type { WireError } from "../wire/errors.js";
 import { TaskKind, type FnSpec, type FromWorker, type ToWorker, type WireBatch } from "../wire/messages.js";
+import { decodeShareables } from "../shared/shareable.js";
+import "../shared/revivers.js";
 import { loadFunction } from "./load-function.js";
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -73,7 +75,8 @@ async function drain(): Promise<void> {
     currentTask = id;
     let value: unknown;
     try {
-      value = runTask(batch.fns[i]!, batch.kinds[i]!, batch.data[i]!);
+      const data = batch.revive?.includes(i) ? decodeShareables(batch.data[i]!) : batch.data[i]!;
+      value = runTask(batch.fns[i]!, batch.kinds[i]!, data);
       if (isThenable(value)) value = await value;
     } catch (error) {
       (doneErrors ??= []).push([doneIds.length, serializeError(error)]);
@@ -204,7 +207,8 @@ async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
   name = msg.name;
   setCurrentProcess(name, context);
   try {
-    if (msg.initializer) await (await loadFunction(msg.initializer))(...(msg.initargs ?? []));
+    const initargs = msg.revive ? decodeShareables(msg.initargs ?? []) : (msg.initargs ?? []);
+    if (msg.initializer) await (await loadFunction(msg.initializer))(...initargs);
     post({ t: "ready" });
   } catch (error) {
     post({ t: "init-error", error: serializeError(error) });
@@ -216,7 +220,8 @@ async function onProcess(msg: Extract<ToWorker, { t: "process" }>): Promise<void
   name = msg.name;
   setCurrentProcess(name, context);
   try {
-    await (await loadFunction(msg.target))(...msg.args);
+    const args = msg.revive ? decodeShareables(msg.args) : msg.args;
+    await (await loadFunction(msg.target))(...args);
     process.exit(0);
   } catch (error) {
     process.stderr.write(`Process ${name}:\n${error instanceof Error ? error.stack ?? String(error) : String(error)}\n`);

@@ -37,12 +37,14 @@ export interface WireBatch {
   fns: number[];
   kinds: TaskKind[];
   data: unknown[][];
+  /** Indices of the tasks whose data holds shareable objects (queues, locks, ...) to rebuild. */
+  revive?: number[];
 }
 
 export type ToWorker =
-  | { t: "init"; name: string; index: number; initializer?: FnSpec; initargs?: unknown[] }
+  | { t: "init"; name: string; index: number; initializer?: FnSpec; initargs?: unknown[]; revive?: boolean }
   | ({ t: "run"; defs?: [number, FnSpec][] } & WireBatch)
-  | { t: "process"; name: string; target: FnSpec; args: unknown[] }
+  | { t: "process"; name: string; target: FnSpec; args: unknown[]; revive?: boolean }
   | { t: "exit" };
 
 /**

@@ -1,0 +1,4 @@
+// Imported by the worker runtime so that every shareable type has registered how to rebuild
+// itself (see shareable.ts) before the first task arrives. Each shareable type's module is
+// imported here for that side effect.
+export {};

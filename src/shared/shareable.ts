@@ -1,0 +1,94 @@
+// Objects that cross to workers by reference: queues, locks, shared memory. Structured clone
+// would copy them (and drop their methods), so they travel as a descriptor, {type, state},
+// where state holds what names the shared memory (a SharedArrayBuffer, a segment name), and
+// the worker rebuilds an object of the same type over the same memory.
+//
+// Finding them costs a walk over the arguments, so the walk only happens once such an object
+// has been created in this process; programs that never create one pay nothing.
+
+/** The method a shareable object implements: its type name and a cloneable state. */
+export const kShareable = Symbol.for("multiproc.shareable");
+
+export interface Shareable {
+  [kShareable](): { type: string; state: unknown };
+}
+
+/** The key that marks a descriptor on the wire. */
+const MARK = "__multiproc_shared__";
+const MAX_DEPTH = 32;
+
+type Reviver = (state: unknown) => unknown;
+const revivers = new Map<string, Reviver>();
+let created = false;
+
+/** Tell the worker side how to rebuild objects of `type`. Call at module load of the type's file. */
+export function registerShareable(type: string, revive: Reviver): void {
+  revivers.set(type, revive);
+}
+
+/** Call from a shareable's constructor: from now on, arguments are searched for shareables. */
+export function noteShareableCreated(): void {
+  created = true;
+}
+
+function isShareable(v: unknown): v is Shareable {
+  return typeof v === "object" && v !== null && typeof (v as Partial<Shareable>)[kShareable] === "function";
+}
+
+/**
+ * Replace the shareable objects inside `value` by descriptors, copying (never changing) the
+ * arrays and plain objects on the way to them. `found` says whether the worker must revive.
+ */
+export function encodeShareables<T>(value: T): { value: T; found: boolean } {
+  if (!created) return { value, found: false };
+  let found = false;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v !== "object" || v === null || depth > MAX_DEPTH) return v;
+    if (isShareable(v)) {
+      found = true;
+      const { type, state } = v[kShareable]();
+      return { [MARK]: type, state };
+    }
+    if (Array.isArray(v)) {
+      let copy: unknown[] | null = null;
+      for (let i = 0; i < v.length; i++) {
+        const e = walk(v[i], depth + 1);
+        if (e !== v[i]) (copy ??= v.slice())[i] = e;
+      }
+      return copy ?? v;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return v;
+    let copy: Record<string, unknown> | null = null;
+    for (const key of Object.keys(v)) {
+      const before = (v as Record<string, unknown>)[key];
+      const e = walk(before, depth + 1);
+      if (e !== before) (copy ??= { ...(v as Record<string, unknown>) })[key] = e;
+    }
+    return copy ?? v;
+  };
+  const out = walk(value, 0) as T;
+  return { value: out, found };
+}
+
+/** In a worker: rebuild the objects that encodeShareables() replaced (in place: the value is our own copy). */
+export function decodeShareables<T>(value: T): T {
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v !== "object" || v === null || depth > MAX_DEPTH) return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = walk(v[i], depth + 1);
+      return v;
+    }
+    const rec = v as Record<string, unknown>;
+    if (typeof rec[MARK] === "string") {
+      const type = rec[MARK] as string;
+      const revive = revivers.get(type);
+      if (!revive) throw new Error(`multiproc: this worker cannot rebuild a shared ${type}: its type was never registered`);
+      return revive(rec.state);
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+    for (const key of Object.keys(rec)) rec[key] = walk(rec[key], depth + 1);
+    return v;
+  };
+  return walk(value, 0) as T;
+}
