@@ -10,8 +10,12 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Run a task again, up to this many times, when its worker dies under it (at-least-once). Errors the task throws are not retried. Default 0. */
   retries?: number;
+  /** Also retry (within `retries`) when the task throws. Default false: a thrown error is the task's answer. */
+  retryErrors?: boolean;
   /** Thread context: ArrayBuffers (and MessagePorts) in the arguments to move instead of copying. The process context copies. */
   transfer?: readonly TransferListItem[];
+  /** Thread context: move the ArrayBuffers of the result back instead of copying (the result itself, or its elements/properties one level down). */
+  transferResult?: boolean;
 }
 
 export interface MapOptions extends CallOptions {

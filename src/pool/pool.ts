@@ -221,6 +221,8 @@ export class Pool implements AsyncDisposable {
       where,
       caller,
       retriesLeft: options?.retries ?? 0,
+      retryErrors: options?.retryErrors ?? false,
+      transferResult: options?.transferResult ?? false,
       state: "queued",
       slot: null,
       done,

@@ -208,7 +208,12 @@ export class Scheduler {
       const failed = errors !== undefined && e < errors.length && errors[e]![0] === i;
       const error = failed ? errors[e++]![1] : undefined;
       if (!task || task.state === "settled") continue;
-      if (error) this.#settle(task, false, deserializeError(error, task.caller?.stack));
+      if (error && task.retryErrors && task.retriesLeft > 0) {
+        task.retriesLeft--;
+        task.state = "queued";
+        task.slot = null;
+        this.#queue.unshiftAll([task]);
+      } else if (error) this.#settle(task, false, deserializeError(error, task.caller?.stack));
       else this.#settle(task, true, values[i]);
     }
     this.#pump();
@@ -366,6 +371,7 @@ export class Scheduler {
     const kinds = new Array<TaskKind>(n);
     const data = new Array<unknown[]>(n);
     let revive: number[] | undefined;
+    let transferBack: number[] | undefined;
     for (let i = 0; i < n; i++) {
       const t = batch[i]!;
       ids[i] = t.id;
@@ -373,9 +379,10 @@ export class Scheduler {
       kinds[i] = t.kind;
       data[i] = t.data;
       if (t.revive) (revive ??= []).push(i);
+      if (t.transferResult) (transferBack ??= []).push(i);
     }
     try {
-      slot.handle.send({ t: "run", defs, ids, fns, kinds, data, revive }, transfer);
+      slot.handle.send({ t: "run", defs, ids, fns, kinds, data, revive, transferBack }, transfer);
     } catch (error) {
       this.#sendFailed(slot, batch, error);
       return;

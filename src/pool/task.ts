@@ -22,6 +22,8 @@ export interface Task {
   readonly caller: Error | undefined;
   /** How many more times to run it if its worker dies under it. */
   retriesLeft: number;
+  readonly retryErrors: boolean;
+  readonly transferResult: boolean;
   state: "queued" | "running" | "settled";
   slot: WorkerSlot | null;
   /** Called exactly once, by the scheduler. */

@@ -28,11 +28,22 @@ const FLUSH_AFTER_MS = 2;
 const FLUSH_SLOW_TASK_MS = 1;
 
 const context = parentPort ? "thread" : "process";
-const post: (msg: FromWorker) => void = parentPort
-  ? (msg) => parentPort!.postMessage(msg)
+const post: (msg: FromWorker, transfer?: ArrayBuffer[]) => void = parentPort
+  ? (msg, transfer) => parentPort!.postMessage(msg, transfer)
   : (msg) => {
       process.send!(msg);
     };
+
+/** The ArrayBuffers of a result (itself, or one level down in an array or object), each once. */
+function collectTransferables(value: unknown, into: ArrayBuffer[]): void {
+  const add = (v: unknown) => {
+    const buf = v instanceof ArrayBuffer ? v : ArrayBuffer.isView(v) ? v.buffer : null;
+    if (buf instanceof ArrayBuffer && buf.byteLength > 0 && !into.includes(buf)) into.push(buf);
+  };
+  add(value);
+  if (Array.isArray(value)) value.forEach(add);
+  else if (value && typeof value === "object" && !ArrayBuffer.isView(value)) Object.values(value).forEach(add);
+}
 
 const functions = new Map<number, AnyFunction | { failed: unknown }>();
 let name = (workerData as { multiprocName?: string } | null)?.multiprocName ?? `worker-${process.pid}`;
@@ -51,6 +62,7 @@ let lastTaskMs = 0;
 let doneIds: number[] = [];
 let doneValues: unknown[] = [];
 let doneErrors: [number, WireError][] | undefined;
+let doneTransfer: ArrayBuffer[] = [];
 
 function enqueue(batch: WireBatch): void {
   batches.push(batch);
@@ -82,6 +94,7 @@ async function drain(): Promise<void> {
       (doneErrors ??= []).push([doneIds.length, serializeError(error)]);
       value = undefined;
     }
+    if (batch.transferBack?.includes(i) && parentPort) collectTransferables(value, doneTransfer);
     doneIds.push(id);
     doneValues.push(value);
     lastTaskMs = performance.now() - started;
@@ -126,14 +139,16 @@ async function finishChunk(fn: AnyFunction, items: unknown[], spread: boolean, o
 function flush(): void {
   if (doneIds.length === 0) return;
   const msg: FromWorker = { t: "results", ids: doneIds, values: doneValues, errors: doneErrors, busyMs: 0 };
+  const transfer = doneTransfer;
   doneIds = [];
   doneValues = [];
   doneErrors = undefined;
+  doneTransfer = [];
   const now = performance.now();
   msg.busyMs = now - windowStart;
   windowStart = now;
   try {
-    post(msg);
+    post(msg, transfer);
   } catch (error) {
     // Some result cannot be cloned: turn each such result into an error naming the path, send the rest.
     for (let i = 0; i < msg.ids.length; i++) {

@@ -39,6 +39,8 @@ export interface WireBatch {
   data: unknown[][];
   /** Indices of the tasks whose data holds shareable objects (queues, locks, ...) to rebuild. */
   revive?: number[];
+  /** Indices of the tasks whose results' ArrayBuffers should be transferred back (thread context). */
+  transferBack?: number[];
 }
 
 export type ToWorker =

@@ -1,0 +1,115 @@
+// Batching and dispatch (src/pool/scheduler.ts): many tiny tasks travel together, and that
+// must never change what each caller gets back.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as mp from "multiproc";
+import { CONTEXTS } from "./helpers.ts";
+
+for (const context of CONTEXTS) {
+  describe(`batching (${context})`, () => {
+    it("thousands of tiny tasks in bursts: each caller gets its own result, in order", async () => {
+      await using pool = new mp.Pool({ processes: 2, context });
+      for (let round = 0; round < 3; round++) {
+        const n = 5000;
+        const results = await Promise.all(Array.from({ length: n }, (_, i) => pool.apply((x: number, r: number) => x * 3 + r, [i, round])));
+        assert.deepEqual(results, Array.from({ length: n }, (_, i) => i * 3 + round));
+      }
+    });
+
+    it("errors inside a batch reach exactly their own callers", async () => {
+      await using pool = new mp.Pool({ processes: 2, context });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 3000 }, (_, i) =>
+          pool.apply((x: number) => {
+            if (x % 7 === 3) throw new RangeError(`bad ${x}`);
+            return -x;
+          }, [i]),
+        ),
+      );
+      outcomes.forEach((o, i) => {
+        if (i % 7 === 3) {
+          assert.equal(o.status, "rejected");
+          assert.equal((o as PromiseRejectedResult).reason.message, `bad ${i}`);
+        } else {
+          assert.deepEqual(o, { status: "fulfilled", value: -i });
+        }
+      });
+    });
+
+    it("a crash in the middle of a batch loses no other task's result", async () => {
+      await using pool = new mp.Pool({ processes: 2, context });
+      // Warm up so that the pool knows the tasks are tiny and batches them.
+      await Promise.all(Array.from({ length: 2000 }, (_, i) => pool.apply((x: number) => x, [i])));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 2000 }, (_, i) => pool.apply((x: number) => (x === 1234 ? process.exit(9) : x + 1), [i])),
+      );
+      outcomes.forEach((o, i) => {
+        if (i === 1234) {
+          assert.equal(o.status, "rejected");
+          assert.equal((o as PromiseRejectedResult).reason.name, "WorkerLostError");
+          assert.equal((o as PromiseRejectedResult).reason.exitCode, 9);
+        } else {
+          assert.deepEqual(o, { status: "fulfilled", value: i + 1 });
+        }
+      });
+    });
+
+    it("a lone task leaves at once, while a burst is in flight", async () => {
+      await using pool = new mp.Pool({ processes: 2, context });
+      assert.equal(await pool.apply(() => "first"), "first");
+      const burst = Promise.all(Array.from({ length: 5000 }, (_, i) => pool.apply((x: number) => x, [i])));
+      const lone = await pool.apply(() => "lone");
+      assert.equal(lone, "lone");
+      assert.equal((await burst).length, 5000);
+    });
+
+    it("retries: worker losses are retried; thrown errors only with retryErrors", async () => {
+      await using pool = new mp.Pool({ processes: 1, context });
+      const flaky = (marker: string) => {
+        // Fails the first time in each worker, by design: a fresh worker has no marker.
+        const g = globalThis as { seen?: Set<string> };
+        g.seen ??= new Set();
+        if (!g.seen.has(marker)) {
+          g.seen.add(marker);
+          throw new Error("first try fails");
+        }
+        return "second try works";
+      };
+      await assert.rejects(pool.apply(flaky, ["a"], { retries: 2 }), /first try fails/);
+      assert.equal(await pool.apply(flaky, ["b"], { retries: 2, retryErrors: true }), "second try works");
+    });
+
+    it("a callback or errorCallback that throws rejects that call only; the pool goes on", async () => {
+      await using pool = new mp.Pool({ processes: 1, context });
+      const bad = pool.applyAsync((x: number) => x, [1], { callback: () => { throw new Error("callback broke"); } });
+      await assert.rejects(bad, /callback broke/);
+      const bad2 = pool.applyAsync(() => { throw new Error("task"); }, [], { errorCallback: () => { throw new Error("errorCallback broke"); } });
+      await assert.rejects(bad2, /errorCallback broke/);
+      assert.equal(await pool.apply((x: number) => x * 2, [21]), 42);
+    });
+
+    it("an error whose parts cannot be cloned still arrives as an error", async () => {
+      await using pool = new mp.Pool({ processes: 1, context });
+      const err = (await pool.apply(() => {
+        const e = new Error("with a function inside") as Error & { handler?: unknown };
+        e.handler = () => 1;
+        throw e;
+      }).catch((e: unknown) => e)) as Error & { handler?: unknown };
+      assert.ok(err instanceof Error);
+      assert.equal(err.message, "with a function inside");
+      assert.equal(typeof err.handler, "string");
+      const thrownFn = await pool.apply(() => { throw () => 1; }).catch((e: unknown) => e);
+      assert.equal(typeof thrownFn, "string");
+    });
+  });
+}
+
+describe("transferResult (thread)", () => {
+  it("moves the result's buffers back instead of copying them", async () => {
+    await using pool = new mp.Pool({ processes: 1, context: "thread" });
+    const data = new Float64Array(1 << 16).fill(1);
+    const back = await pool.apply((a: Float64Array) => a.map((v) => v * 2), [data], { transfer: [data.buffer], transferResult: true });
+    assert.equal(back.length, 1 << 16);
+    assert.equal(back[7], 2);
+  });
+});
