@@ -21,6 +21,10 @@ export class TaskQueue<T> {
     this.#head = 0;
   }
 
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head];

@@ -3,6 +3,7 @@
 import type { WorkerHandle } from "../backends/backend.js";
 import type { WireError } from "../wire/errors.js";
 import type { Task } from "./task.js";
+import { TaskQueue } from "./task-queue.js";
 
 export class WorkerSlot {
   handle!: WorkerHandle;
@@ -19,13 +20,12 @@ export class WorkerSlot {
   /** What the worker said on its way down: which task it was running, and why it died. */
   dying: { taskId: number; reason: WireError } | null = null;
   /** Tasks sent and not yet answered, in the order sent, which is the order the worker runs them. */
-  #inflight: Task[] = [];
-  #head = 0;
+  readonly #inflight = new TaskQueue<Task>();
 
   constructor(readonly name: string) {}
 
   get inflightCount(): number {
-    return this.#inflight.length - this.#head;
+    return this.#inflight.length;
   }
 
   sent(tasks: readonly Task[]): void {
@@ -35,27 +35,17 @@ export class WorkerSlot {
 
   /** The task a result with this id answers; results come in the order tasks were sent. */
   answered(id: number): Task | undefined {
-    let task = this.#inflight[this.#head];
-    if (task?.id === id) {
-      this.#head++;
-    } else {
-      const i = this.#inflight.findIndex((t, k) => k >= this.#head && t.id === id);
-      if (i === -1) return undefined;
-      task = this.#inflight[i];
-      this.#inflight.splice(i, 1);
-    }
-    if (this.#head === this.#inflight.length) {
-      this.#inflight = [];
-      this.#head = 0;
-    }
+    if (this.#inflight.peek()?.id === id) return this.#inflight.shift();
+    // Not in order (never expected): find it and keep the others in order.
+    const rest = this.#inflight.drain();
+    const i = rest.findIndex((t) => t.id === id);
+    const task = i === -1 ? undefined : rest.splice(i, 1)[0];
+    this.#inflight.unshiftAll(rest);
     return task;
   }
 
   /** Take back every task it still holds (it died, or is being stopped). */
   takeUnanswered(): Task[] {
-    const rest = this.#inflight.slice(this.#head);
-    this.#inflight = [];
-    this.#head = 0;
-    return rest;
+    return this.#inflight.drain();
   }
 }
