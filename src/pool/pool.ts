@@ -7,7 +7,7 @@ import { CloneError } from "../errors.js";
 import type { Context } from "../context.js";
 import { resolveContext } from "../start-method.js";
 import { prepareFunction, type PreparedFunction, type TaskFunction } from "../task/task-function.js";
-import { encodeShareables } from "../shared/shareable.js";
+import { encodeShareables, sharesAnything } from "../shared/shareable.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { TaskKind } from "../wire/messages.js";
 import { AsyncResult } from "./async-result.js";
@@ -209,13 +209,14 @@ export class Pool implements AsyncDisposable {
   }
 
   #task(fn: PreparedFunction, kind: TaskKind, data: unknown[], offset: number, where: string, caller: Error | undefined, options: CallOptions | undefined, done: Task["done"]): Task {
-    const shared = encodeShareables(data);
+    // Per task, so the common case (no shareable object exists) must not allocate.
+    const shared = sharesAnything() ? encodeShareables(data) : undefined;
     return {
       id: newTaskId(),
       fn,
       kind,
-      data: shared.value,
-      revive: shared.found,
+      data: shared ? shared.value : data,
+      revive: shared ? shared.found : false,
       transfer: options?.transfer,
       offset,
       where,

@@ -26,6 +26,11 @@ export function registerShareable(type: string, revive: Reviver): void {
   revivers.set(type, revive);
 }
 
+/** Whether any shareable object was ever created here, i.e. whether arguments must be searched. */
+export function sharesAnything(): boolean {
+  return created;
+}
+
 /** Call from a shareable's constructor: from now on, arguments are searched for shareables. */
 export function noteShareableCreated(): void {
   created = true;
