@@ -183,6 +183,39 @@ for (const context of CONTEXTS) {
       assert.deepEqual(others, [1, 2, 3]);
     });
 
+    it("an inline function is compiled once per worker, not once per task; esbuild's __name works", async () => {
+      await using pool = new mp.Pool({ processes: 1, context });
+      const counter = function count(): number {
+        const self = count as unknown as { calls?: number };
+        self.calls = (self.calls ?? 0) + 1;
+        return self.calls;
+      };
+      assert.deepEqual(await Promise.all([pool.apply(counter), pool.apply(counter), pool.apply(counter)]), [1, 2, 3]);
+      // Named inner functions and classes make esbuild (under tsx) emit __name(...) calls.
+      const withHelpers = (n: number) => {
+        function double(x: number) {
+          return x * 2;
+        }
+        class Box {
+          constructor(readonly v: number) {}
+        }
+        return new Box(double(n)).v;
+      };
+      assert.equal(await pool.apply(withHelpers, [21]), 42);
+    });
+
+    it("timeouts and signals on map, starmap and imap too", async () => {
+      await using pool = new mp.Pool({ processes: 2, context });
+      await assert.rejects(pool.map(tasks.spin, [10_000, 10_000, 10_000], { timeout: 0.3, chunksize: 1 }), { name: "TimeoutError" });
+      await assert.rejects(pool.starmap(tasks.slowDouble, [[1, 10_000]], { timeout: 0.2 }), { name: "TimeoutError" });
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 200);
+      await assert.rejects(async () => {
+        for await (const _ of pool.imap(tasks.spin, [10_000, 10_000], { signal: ac.signal })) void _;
+      }, { name: "AbortError" });
+      assert.deepEqual(await pool.map((n: number) => n, [1, 2]), [1, 2]);
+    });
+
     it("timeout and AbortSignal: a running task's worker is replaced, queued ones are dropped", async () => {
       await using pool = new mp.Pool({ processes: 1, context });
       const started = Date.now();
