@@ -3,6 +3,9 @@
 import type { ContextName } from "./backends/backend.js";
 import { Pool, type PoolOptions } from "./pool/pool.js";
 import { Process, type ProcessOptions } from "./process.js";
+import { Queue, SimpleQueue, type QueueOptions } from "./shared/queue.js";
+import { JoinableQueue } from "./shared/joinable-queue.js";
+import { Pipe, type PipeOptions } from "./shared/pipe.js";
 import { contextName, getStartMethod } from "./start-method.js";
 
 export interface Context {
@@ -11,6 +14,11 @@ export interface Context {
   readonly Process: typeof Process;
   /** Pool, running in this context. */
   readonly Pool: typeof Pool;
+  /** Queue, JoinableQueue, SimpleQueue and Pipe whose memory this context's workers share. */
+  readonly Queue: typeof Queue;
+  readonly JoinableQueue: typeof JoinableQueue;
+  readonly SimpleQueue: typeof SimpleQueue;
+  readonly Pipe: typeof Pipe;
   getStartMethod(): ContextName;
 }
 
@@ -39,5 +47,26 @@ function makeContext(name: ContextName): Context {
       super({ ...opts, context: name });
     }
   }
-  return Object.freeze({ name, Process: ContextProcess, Pool: ContextPool, getStartMethod: () => name });
+  const queues = contextQueues(name);
+  return Object.freeze({ name, Process: ContextProcess, Pool: ContextPool, ...queues, getStartMethod: () => name });
+}
+
+function contextQueues(name: ContextName) {
+  class ContextQueue<T = unknown> extends Queue<T> {
+    constructor(maxsize = 0, options?: QueueOptions) {
+      super(maxsize, { ...options, context: name });
+    }
+  }
+  class ContextJoinableQueue<T = unknown> extends JoinableQueue<T> {
+    constructor(maxsize = 0, options?: QueueOptions) {
+      super(maxsize, { ...options, context: name });
+    }
+  }
+  class ContextSimpleQueue<T = unknown> extends SimpleQueue<T> {
+    constructor(options?: QueueOptions) {
+      super({ ...options, context: name });
+    }
+  }
+  const ContextPipe = (<T = unknown>(duplex = true, options?: PipeOptions) => Pipe<T>(duplex, { ...options, context: name })) as typeof Pipe;
+  return { Queue: ContextQueue, JoinableQueue: ContextJoinableQueue, SimpleQueue: ContextSimpleQueue, Pipe: ContextPipe };
 }

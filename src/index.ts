@@ -6,6 +6,10 @@ export { Pool, type PoolOptions, type ApplyAsyncOptions, type MapAsyncOptions } 
 export { AsyncResult } from "./pool/async-result.js";
 export type { CallOptions, MapOptions } from "./pool/call-options.js";
 export { getContext, type Context } from "./context.js";
+export { Queue, SimpleQueue, QueueBase, type QueueOptions, type WaitOptions, type SyncWaitOptions } from "./shared/queue.js";
+export { JoinableQueue } from "./shared/joinable-queue.js";
+export { Pipe, Connection, type PipeOptions } from "./shared/pipe.js";
+export { Empty, Full, ClosedError, EOFError, BrokenPipeError, BrokenQueueError } from "./shared/channel-errors.js";
 export { getStartMethod, setStartMethod, getAllStartMethods } from "./start-method.js";
 export { currentProcess, parentProcess, type ProcessInfo } from "./current.js";
 export { cpuCount } from "./cpu.js";

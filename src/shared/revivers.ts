@@ -2,3 +2,6 @@
 // itself (see shareable.ts) before the first task arrives. Each shareable type's module is
 // imported here for that side effect.
 export {};
+import "./queue.js";
+import "./joinable-queue.js";
+import "./pipe.js";

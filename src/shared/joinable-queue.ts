@@ -1,0 +1,47 @@
+// Python's multiprocessing.JoinableQueue: a Queue that also counts unfinished work. Every put
+// adds one to the UNFINISHED cell of the shared ring, every taskDone() takes one off, and
+// join() sleeps on that cell until it reaches zero; so a join() in the parent sees the
+// taskDone() calls of every worker, with no message in between.
+
+import { Queue, reviveQueue, type QueueOptions, type QueueState, type QueueType } from "./queue.js";
+import { registerShareable } from "./shareable.js";
+import { runAsync, runSync } from "./wait-loop.js";
+
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  static override readonly queueType: QueueType = "JoinableQueue";
+  constructor(maxsize = 0, options?: QueueOptions) {
+    super(maxsize, options);
+  }
+
+  /**
+   * Marks one item that was got as processed. Throws a RangeError (Python: ValueError) if
+   * called more times than items were put.
+   */
+  taskDone(): void {
+    if (!this.ring.taskDone()) throw new RangeError("JoinableQueue.taskDone() called too many times (more than items were put)");
+  }
+
+  /** Items put and not yet marked done with taskDone(). */
+  unfinishedTasks(): number {
+    return this.ring.unfinished;
+  }
+
+  /**
+   * Resolves when every item put (by anyone) has been marked done. `timeout` (seconds) and
+   * `signal` are extras over Python: on timeout it rejects with a TimeoutError.
+   */
+  async join(options: { timeout?: number | null; signal?: AbortSignal } = {}): Promise<void> {
+    await runAsync(this.ring.block, this.ring.join(), options.timeout, () => joinTimedOut(options.timeout), options.signal);
+  }
+
+  /** Blocking join(): see Queue.putSync for where blocking is safe. */
+  joinSync(options: { timeout?: number | null } = {}): void {
+    runSync(this.ring.block, this.ring.join(), options.timeout, () => joinTimedOut(options.timeout));
+  }
+}
+
+function joinTimedOut(timeout: number | null | undefined): Error {
+  return new DOMException(`JoinableQueue.join() timed out after ${timeout} s with work unfinished`, "TimeoutError");
+}
+
+registerShareable("JoinableQueue", (state) => reviveQueue(state as QueueState, () => new JoinableQueue()));

@@ -1,0 +1,257 @@
+// Python's multiprocessing.Queue and SimpleQueue, over a ring in shared memory (ring.ts).
+//
+// A queue is one Ring in one SharedBlock: a SharedArrayBuffer on the thread context, an OS
+// shared-memory segment on the process context. Passing a queue to a Process or a Pool task
+// sends only the block's name (shareable.ts); the worker maps the same memory, so every holder
+// of the queue puts into and gets from the very same ring. Nothing is relayed by messages.
+//
+// Differences from Python, and why:
+//   - get/put return Promises (a blocking call would freeze the event loop); getSync/putSync
+//     block for real, for workers whose event loop need not run meanwhile.
+//   - maxsize = 0 means no limit on the number of items, but the bytes in flight are bounded by
+//     the ring (`capacity`, 256 KiB by default): a put that finds no room waits for a get, as on
+//     a full bounded queue. Python buffers such puts in a feeder thread instead, which is why its
+//     processes can hang at exit with a non-empty buffer; here the wait is visible in put().
+//   - Items bigger than the ring stream through it in pieces; putNowait/getNowait only move
+//     items that fit in the ring at once.
+
+import type { ContextName } from "../backends/backend.js";
+import { resolveContext } from "../start-method.js";
+import { ClosedError, Empty, Full } from "./channel-errors.js";
+import { decodeItem, encodeItem } from "./item-codec.js";
+import { SharedBlock, type SharedBlockState } from "./memory.js";
+import { Ring, ringBytes, ringCapacity } from "./ring.js";
+import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
+import { runAsync, runSync } from "./wait-loop.js";
+
+export interface QueueOptions {
+  /** Which context the queue is for; the default context (getStartMethod()) if not given. */
+  context?: ContextName | { readonly name: ContextName };
+  /** Bytes of the ring (rounded up to a power of two); 256 KiB by default. Bigger items still fit. */
+  capacity?: number;
+}
+
+/** Options of the Promise forms: Python's `block` and `timeout` (seconds), and an AbortSignal. */
+export interface WaitOptions {
+  /** false: do not wait at all (as getNowait/putNowait, but as a Promise). Default true. */
+  block?: boolean;
+  /** Seconds to wait before rejecting with Empty (get) or Full (put); null or absent: no limit. */
+  timeout?: number | null;
+  signal?: AbortSignal;
+}
+
+/** Options of the blocking forms (getSync, putSync). */
+export type SyncWaitOptions = Omit<WaitOptions, "signal">;
+
+export type QueueType = "SimpleQueue" | "Queue" | "JoinableQueue";
+
+export interface QueueState {
+  block: SharedBlockState;
+  capacity: number;
+  maxsize: number;
+}
+
+// Set while a worker rebuilds a queue: the constructor then maps this state instead of creating.
+let reviving: QueueState | null = null;
+
+/** In a worker: build an object of a queue class over an existing queue's memory. */
+export function reviveQueue<Q>(state: QueueState, make: () => Q): Q {
+  reviving = state;
+  try {
+    return make();
+  } finally {
+    reviving = null;
+  }
+}
+
+/** What SimpleQueue, Queue and JoinableQueue share: everything but their constructors. */
+export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable<T> {
+  /** Python's maxsize: the most items the queue holds (0: no limit on the count). */
+  readonly maxsize: number;
+  /** @internal */
+  protected readonly ring: Ring;
+  readonly #type: QueueType;
+  #closed = false;
+  #putsInFlight = 0;
+  #lastPut: Promise<void> = Promise.resolve();
+
+  /** The type name on the wire; each class sets its own, context subclasses inherit it. */
+  static readonly queueType: QueueType;
+
+  protected constructor(maxsize: number, options: QueueOptions | undefined) {
+    const type = (new.target as unknown as { queueType: QueueType }).queueType;
+    this.#type = type;
+    const state = reviving;
+    reviving = null;
+    if (state) {
+      this.maxsize = state.maxsize;
+      this.ring = new Ring(SharedBlock.revive(state.block), 0, state.capacity);
+    } else {
+      if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fffffff) {
+        throw new RangeError(`${type}: maxsize must be a whole number >= 0 (0: no limit), not ${String(maxsize)}`);
+      }
+      this.maxsize = maxsize;
+      const capacity = ringCapacity(options?.capacity);
+      const context = resolveContext(options?.context, type).name;
+      this.ring = new Ring(SharedBlock.create(context, ringBytes(capacity)), 0, capacity);
+    }
+    noteShareableCreated();
+  }
+
+  /** Which context's workers can use this queue. */
+  get context(): ContextName {
+    return this.ring.block.context;
+  }
+
+  /** @internal */
+  [kShareable](): { type: string; state: QueueState } {
+    return { type: this.#type, state: { block: this.ring.block.state, capacity: this.ring.capacity, maxsize: this.maxsize } };
+  }
+
+  // ---- put -------------------------------------------------------------------------------
+
+  /**
+   * Puts `item` (a structured clone of it). Waits while the queue is full: up to `timeout`
+   * seconds, then rejects with Full. Puts from one handle keep their order even if not awaited.
+   */
+  async put(item: T, options: WaitOptions = {}): Promise<void> {
+    this.#checkOpen("put");
+    const payload = encodeItem(item, `${this.#type}.put`);
+    const timeout = options.block === false ? 0 : options.timeout;
+    const before = this.#putsInFlight > 0 ? this.#lastPut : null;
+    const op = async (): Promise<void> => {
+      if (before) await before.catch(() => {});
+      await runAsync(this.ring.block, this.#putOp(payload), timeout, () => this.#full(timeout), options.signal);
+    };
+    const done = op();
+    this.#lastPut = done;
+    this.#putsInFlight++;
+    try {
+      await done;
+    } finally {
+      this.#putsInFlight--;
+    }
+  }
+
+  /** Puts without waiting; throws Full if there is no room now (Python's put_nowait). */
+  putNowait(item: T): void {
+    this.putSync(item, { block: false });
+  }
+
+  /**
+   * Blocking put: blocks this thread (and its event loop) until there is room. Safe in a worker
+   * thread or child process that has nothing else to do meanwhile; on the parent's main thread
+   * it freezes everything else (timers, I/O, other Promises) for as long as it waits.
+   */
+  putSync(item: T, options: SyncWaitOptions = {}): void {
+    this.#checkOpen("put");
+    const payload = encodeItem(item, `${this.#type}.put`);
+    const timeout = options.block === false ? 0 : options.timeout;
+    runSync(this.ring.block, this.#putOp(payload), timeout, () => this.#full(timeout));
+  }
+
+  #putOp(payload: Uint8Array) {
+    return this.ring.put(payload, this.maxsize, this.#type === "JoinableQueue");
+  }
+
+  // ---- get -------------------------------------------------------------------------------
+
+  /** Takes the next item. Waits up to `timeout` seconds (no limit by default), then rejects with Empty. */
+  async get(options: WaitOptions = {}): Promise<T> {
+    this.#checkOpen("get");
+    const timeout = options.block === false ? 0 : options.timeout;
+    const bytes = await runAsync(this.ring.block, this.ring.get(timeout === 0), timeout, () => this.#empty(timeout), options.signal);
+    return decodeItem<T>(bytes);
+  }
+
+  /** Takes an item if one is there now; throws Empty otherwise (Python's get_nowait). */
+  getNowait(): T {
+    return this.getSync({ block: false });
+  }
+
+  /** Blocking get: see putSync for where blocking is safe. */
+  getSync(options: SyncWaitOptions = {}): T {
+    this.#checkOpen("get");
+    const timeout = options.block === false ? 0 : options.timeout;
+    return decodeItem<T>(runSync(this.ring.block, this.ring.get(timeout === 0), timeout, () => this.#empty(timeout)));
+  }
+
+  /**
+   * Items until `sentinel` arrives (compared with Object.is), or until close() on this handle:
+   * Python's `for item in iter(q.get, None)`. `for await (const x of queue)` uses null.
+   */
+  async *iter(sentinel: unknown = null): AsyncGenerator<T, void, undefined> {
+    while (!this.#closed) {
+      const item = await this.get();
+      if (Object.is(item, sentinel)) return;
+      yield item;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this.iter(null);
+  }
+
+  // ---- state -----------------------------------------------------------------------------
+
+  /** Items in the queue now, counting puts in progress (approximate while others work on it, as in Python). */
+  qsize(): number {
+    return this.ring.count;
+  }
+
+  /** Whether nothing is there to get now. */
+  empty(): boolean {
+    return !this.ring.hasData;
+  }
+
+  /** Whether a bounded queue holds maxsize items now. */
+  full(): boolean {
+    return this.maxsize > 0 && this.ring.count >= this.maxsize;
+  }
+
+  /**
+   * This handle will put and get no more (Python: "no more data will be put on this queue by
+   * the current process"). Other holders of the queue are not affected; the memory is freed
+   * when every holder has dropped it.
+   */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Python's join_thread(): there is no feeder thread to wait for here; it returns at once. */
+  joinThread(): void {}
+
+  /** Python's cancel_join_thread(): nothing to cancel here (no feeder thread). */
+  cancelJoinThread(): void {}
+
+  #checkOpen(what: string): void {
+    if (this.#closed) throw new ClosedError(`${this.#type}.${what}(): this queue was closed by close() on this handle`);
+  }
+
+  #full(timeout: number | null | undefined): Full {
+    return new Full(timeout === 0 ? `${this.#type} is full` : `${this.#type} stayed full for ${timeout} s`);
+  }
+
+  #empty(timeout: number | null | undefined): Empty {
+    return new Empty(timeout === 0 ? `${this.#type} is empty` : `nothing arrived in the ${this.#type} within ${timeout} s`);
+  }
+}
+
+/** Python's multiprocessing.Queue: FIFO, optionally bounded, shared with workers by reference. */
+export class Queue<T = unknown> extends QueueBase<T> {
+  static override readonly queueType: QueueType = "Queue";
+  constructor(maxsize = 0, options?: QueueOptions) {
+    super(maxsize, options);
+  }
+}
+
+/** Python's multiprocessing.SimpleQueue: an unbounded Queue. */
+export class SimpleQueue<T = unknown> extends QueueBase<T> {
+  static override readonly queueType: QueueType = "SimpleQueue";
+  constructor(options?: QueueOptions) {
+    super(0, options);
+  }
+}
+
+registerShareable("Queue", (state) => reviveQueue(state as QueueState, () => new Queue()));
+registerShareable("SimpleQueue", (state) => reviveQueue(state as QueueState, () => new SimpleQueue()));

@@ -1,0 +1,104 @@
+// One algorithm, two ways of waiting. Every blocking operation on a ring (ring.ts) is written
+// once, as a generator that yields "wait while cell i32[cell] still holds `value`" and is
+// resumed with why the wait ended. runSync() drives it with a blocking wait (for workers:
+// getSync, putSync, ...); runAsync() drives it with waitAsync (for Promises: get, put, ...).
+// Writing each operation twice, once per style, is how the two copies drift apart.
+//
+// Every wait is cut into slices of at most SLICE_MS, so that:
+//   - a timeout or an AbortSignal is noticed even when nobody wakes us;
+//   - the operation can look, every slice, whether a peer that holds a lock is still alive
+//     (a dead lock owner must not hang everyone forever);
+//   - a wake that went to someone who then gave up costs at most one slice, never a hang.
+
+import { abortError } from "../errors.js";
+import type { SharedBlock } from "./memory.js";
+
+/** Wait while i32[cell] === value. */
+export interface Wait {
+  readonly cell: number;
+  readonly value: number;
+}
+
+/** Why a wait ended, as the operation sees it when resumed. */
+export const WOKE = 0; // woken or the value changed: re-check
+export const SLICE = 1; // a slice passed with nothing new: re-check, and look for dead peers
+export const GIVE_UP = 2; // the caller's timeout passed or its signal fired: stop if you can
+export type Resume = typeof WOKE | typeof SLICE | typeof GIVE_UP;
+
+/** What an operation returns when it stopped because of GIVE_UP. */
+export const GAVE_UP: unique symbol = Symbol("gave up");
+export type Op<T> = Generator<Wait, T | typeof GAVE_UP, Resume>;
+
+const SLICE_MS = 100;
+const noop = (): void => {};
+
+/** Seconds (null/undefined: no limit) to an absolute deadline in ms. */
+function deadlineOf(timeout: number | null | undefined): number {
+  if (timeout === null || timeout === undefined) return Infinity;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${String(timeout)}`);
+  return performance.now() + Math.max(0, timeout) * 1000;
+}
+
+/**
+ * Runs `op`, blocking this thread in its waits. `timeout` in seconds (0: do not wait at all;
+ * null/undefined: no limit). Throws `timedOut()` when the timeout passed and the op stopped.
+ */
+export function runSync<T>(block: SharedBlock, op: Op<T>, timeout: number | null | undefined, timedOut: () => Error): T {
+  let deadline = deadlineOf(timeout);
+  let r = op.next(WOKE);
+  while (!r.done) {
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      // Offered once: an op in the middle of moving a large item cannot stop, and must not spin.
+      deadline = Infinity;
+      r = op.next(GIVE_UP);
+      continue;
+    }
+    const res = block.wait(r.value.cell, r.value.value, Math.min(left, SLICE_MS));
+    r = op.next(res === "timed-out" ? SLICE : WOKE);
+  }
+  if (r.value === GAVE_UP) throw timedOut();
+  return r.value;
+}
+
+/**
+ * Like runSync, without blocking the event loop. `signal` stops it like a timeout, and then it
+ * rejects with the signal's reason.
+ */
+export async function runAsync<T>(
+  block: SharedBlock,
+  op: Op<T>,
+  timeout: number | null | undefined,
+  timedOut: () => Error,
+  signal?: AbortSignal,
+): Promise<T> {
+  signal?.throwIfAborted();
+  let deadline = deadlineOf(timeout);
+  let offered = false;
+  let r = op.next(WOKE); // the fast path (room, or an item, right now) finishes here, synchronously
+  while (!r.done) {
+    const { cell, value } = r.value;
+    const left = deadline - performance.now();
+    if (!offered && (left <= 0 || signal?.aborted)) {
+      offered = true;
+      deadline = Infinity;
+      r = op.next(GIVE_UP);
+      continue;
+    }
+    const ms = Math.min(left, SLICE_MS);
+    // Atomics.waitAsync does not keep Node's event loop alive: a timer does, for as long as we wait.
+    const keepAlive = block.context === "thread" ? setTimeout(noop, ms + 50) : undefined;
+    const onAbort = (): void => void block.wake(cell); // a spurious wake for others is harmless
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let res;
+    try {
+      res = await block.waitAsync(cell, value, ms);
+    } finally {
+      clearTimeout(keepAlive);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    r = op.next(res === "timed-out" ? SLICE : WOKE);
+  }
+  if (r.value !== GAVE_UP) return r.value;
+  throw signal?.aborted ? abortError(signal) : timedOut();
+}
