@@ -7,8 +7,10 @@ import { Queue, SimpleQueue, type QueueOptions } from "./shared/queue.js";
 import { JoinableQueue } from "./shared/joinable-queue.js";
 import { Pipe, type PipeOptions } from "./shared/pipe.js";
 import { contextName, getStartMethod } from "./start-method.js";
+import { contextSync, type SyncContext } from "./shared/sync-context.js";
 
-export interface Context {
+/** Also: Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Value, Array for this context. */
+export interface Context extends SyncContext {
   readonly name: ContextName;
   /** Process, running in this context. */
   readonly Process: typeof Process;
@@ -48,7 +50,7 @@ function makeContext(name: ContextName): Context {
     }
   }
   const queues = contextQueues(name);
-  return Object.freeze({ name, Process: ContextProcess, Pool: ContextPool, ...queues, getStartMethod: () => name });
+  return Object.freeze({ name, Process: ContextProcess, Pool: ContextPool, ...queues, ...contextSync(name), getStartMethod: () => name });
 }
 
 function contextQueues(name: ContextName) {

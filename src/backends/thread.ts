@@ -2,6 +2,7 @@
 
 import { Worker } from "node:worker_threads";
 import { inheritedExecArgv, workerEntry, type SpawnWorker, type WorkerHandle } from "./backend.js";
+import { livenessBuffer, markThreadExited } from "../shared/liveness.js";
 
 /** The parent's flags that a Worker accepts, learnt once (see startWorker). */
 let threadExecArgv: string[] | undefined;
@@ -19,7 +20,8 @@ function startWorker(options: Parameters<SpawnWorker>[0]): Worker {
         execArgv,
         env: options.env ?? process.env,
         resourceLimits: options.maxHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: options.maxHeapMb },
-        workerData: { multiprocName: options.name },
+        // The liveness table: how locks held by a thread that died are told apart (shared/liveness.ts).
+        workerData: { multiprocName: options.name, multiprocLiveness: livenessBuffer() },
       });
       if (!options.execArgv) threadExecArgv = execArgv;
       return worker;
@@ -45,8 +47,10 @@ export const spawnThread: SpawnWorker = (options) => {
   worker.on("error", (err) => {
     lastError = err;
   });
+  const threadId = worker.threadId;
   worker.on("exit", (code) => {
     exited = true;
+    markThreadExited(threadId);
     // A thread has no signals; report terminate()/kill() as SIGTERM/SIGKILL so both contexts read alike.
     options.onExit(stoppedWith ? { code: null, signal: stoppedWith, error: lastError } : { code, signal: null, error: lastError });
   });

@@ -1,0 +1,100 @@
+// Array: Python's multiprocessing.Array, a fixed-length typed array in shared memory.
+// Exported as `mp.Array`; the class is SharedArray here so as not to shadow the global Array.
+
+import type { SharedBlock } from "./memory.js";
+import { kShareable, registerShareable, type Shareable } from "./shareable.js";
+import { blockFor, isReviving } from "./sync-base.js";
+import { MAX_BYTES, decodeElement, encodeElement, typeInfo, type ElementArray, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
+import { lockDescriptor, lockFor, noLockError, reviveWithLock, takeRevivedLock, type SharedValueOptions } from "./value.js";
+import type { AnyLock } from "./lock.js";
+
+export class SharedArray<T extends Typecode = Typecode> implements Shareable, Iterable<ValueOf<T>> {
+  readonly typecode: T;
+  readonly length: number;
+  readonly #info: TypeInfo;
+  readonly #block: SharedBlock;
+  readonly #view: ElementArray;
+  readonly #lock: AnyLock | null;
+
+  /**
+   * `new mp.Array('d', 10)`: ten zeros; `new mp.Array('i', [1, 2, 3])`: those values. Throws
+   * TypecodeError for an unknown code, RangeError for a bad size or a value that does not fit.
+   */
+  constructor(typecode: T, sizeOrInit: number | Iterable<ValueOf<T>>, options?: SharedValueOptions) {
+    this.typecode = typecode;
+    const info = (this.#info = typeInfo(typecode, "Array"));
+    const init = typeof sizeOrInit === "number" ? null : Array.from(sizeOrInit as Iterable<unknown>);
+    const length = init ? init.length : sizeOrInit;
+    if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0) {
+      throw new RangeError(`Array: the size must be a non-negative integer or an iterable of values, got ${String(sizeOrInit)}`);
+    }
+    if (length * info.bytes > MAX_BYTES) {
+      throw new RangeError(`Array: ${length} elements of type '${typecode}' (${length * info.bytes} bytes) do not fit in one shared block (at most ${MAX_BYTES} bytes)`);
+    }
+    const encoded = init?.map((v, i) => encodeElement(info, v, `Array: element ${i}`));
+    const revived = isReviving();
+    const { lock, context } = revived ? { lock: null, context: undefined } : lockFor(options?.lock, options?.context, "Array");
+    this.#block = blockFor(context, length * info.bytes, "Array");
+    this.length = length;
+    this.#view = new info.ctor(this.#block.buffer, 0, length);
+    this.#lock = revived ? takeRevivedLock() : lock;
+    if (encoded && !revived) for (let i = 0; i < length; i++) this.#view[i] = encoded[i] as never;
+  }
+
+  get context() {
+    return this.#block.context;
+  }
+
+  /** Element `i` (negative counts from the end, as in Python). Throws RangeError out of bounds. */
+  get(i: number): ValueOf<T> {
+    const at = this.#index(i);
+    const raw = this.#info.atomic ? Atomics.load(this.#view as Int32Array, at) : this.#view[at]!;
+    return decodeElement(this.#info, raw) as ValueOf<T>;
+  }
+
+  set(i: number, v: ValueOf<T>): void {
+    const at = this.#index(i);
+    const raw = encodeElement(this.#info, v, `Array.set(${i})`);
+    if (this.#info.atomic) Atomics.store(this.#view as Int32Array, at, raw as number);
+    else this.#view[at] = raw as number;
+  }
+
+  /** A typed array over the shared memory itself: writes through it are seen by every worker. */
+  get view(): ElementArray {
+    return this.#view;
+  }
+
+  /** Python's get_obj(): the same typed array as `view`. */
+  getObj(): ElementArray {
+    return this.#view;
+  }
+
+  /** A copy of the elements as a plain array (Python's `arr[:]`). */
+  toArray(): ValueOf<T>[] {
+    return Array.from(this);
+  }
+
+  *[Symbol.iterator](): Iterator<ValueOf<T>> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+
+  getLock(): AnyLock {
+    if (!this.#lock) throw noLockError("Array");
+    return this.#lock;
+  }
+
+  #index(i: number): number {
+    const at = i < 0 ? this.length + i : i;
+    if (!Number.isInteger(i) || at < 0 || at >= this.length) throw new RangeError(`Array index ${String(i)} out of range (length ${this.length})`);
+    return at;
+  }
+
+  [kShareable]() {
+    return { type: "Array", state: { block: this.#block.state, typecode: this.typecode, length: this.length, lock: lockDescriptor(this.#lock) } };
+  }
+}
+
+registerShareable("Array", (raw) => {
+  const s = raw as { block: SharedBlock["state"]; typecode: Typecode; length: number; lock: { type: string; state: unknown } | null };
+  return reviveWithLock(s, () => new SharedArray(s.typecode, s.length));
+});

@@ -1,0 +1,55 @@
+// Event: Python's multiprocessing.Event, one flag cell. set() wakes every waiter; waiters sleep
+// on the flag while it is 0.
+
+import type { SharedBlock } from "./memory.js";
+import { kShareable, registerShareable, type Shareable } from "./shareable.js";
+import { blockFor, reviveOver, type ContextOption } from "./sync-base.js";
+import { deadlineOf, waitUntil, waitUntilSync, type WaitPlan } from "./waiting.js";
+
+const FLAG = 0;
+
+export class Event implements Shareable {
+  readonly #block: SharedBlock;
+  readonly #plan: WaitPlan;
+
+  constructor(options?: ContextOption) {
+    this.#block = blockFor(options?.context, 4, "Event");
+    this.#plan = { block: this.#block, index: FLAG };
+  }
+
+  get context() {
+    return this.#block.context;
+  }
+
+  isSet(): boolean {
+    return Atomics.load(this.#block.i32, FLAG) === 1;
+  }
+
+  /** Set the flag and wake every waiter, in every process or thread. */
+  set(): void {
+    Atomics.store(this.#block.i32, FLAG, 1);
+    this.#block.wake(FLAG);
+  }
+
+  clear(): void {
+    Atomics.store(this.#block.i32, FLAG, 0);
+  }
+
+  readonly #attempt = (): number | null => (Atomics.load(this.#block.i32, FLAG) === 1 ? null : 0);
+
+  /** Resolve once the flag is set (true), or after `timeout` seconds with the flag still clear (false). */
+  wait(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
+    return waitUntil(this.#plan, this.#attempt, deadlineOf(timeout), options?.signal);
+  }
+
+  /** wait(), blocking this thread. */
+  waitSync(timeout?: number | null): boolean {
+    return waitUntilSync(this.#plan, this.#attempt, deadlineOf(timeout));
+  }
+
+  [kShareable]() {
+    return { type: "Event", state: this.#block.state };
+  }
+}
+
+registerShareable("Event", (state) => reviveOver(state as SharedBlock["state"], () => new Event()));

@@ -1,0 +1,138 @@
+// SharedMemory: Python's multiprocessing.shared_memory.SharedMemory. Always an OS shared-memory
+// segment (/dev/shm, through the native addon), on both contexts, because what it adds over
+// Array is a *name* any process can open: `new SharedMemory({ name })` elsewhere maps the same
+// bytes. Passed to a worker, it is opened there by name.
+//
+// Lifetime as in Python: close() unmaps this handle, unlink() (by anyone, once) removes the
+// name; the memory is freed by the kernel when the last mapping goes. Beyond Python: a creator
+// that never calls unlink() unlinks at exit (Python's resource tracker does the same, with a
+// warning), `using shm = new SharedMemory(...)` closes (and, for the creator, unlinks).
+
+import { SEGMENT_PREFIX, createSegment, native } from "./native.js";
+import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
+
+export interface SharedMemoryOptions {
+  /** The block's name (without the leading "/"); a fresh unique one if omitted when creating. */
+  name?: string | null;
+  /** Create a new block (true) or open an existing one by name (false, the default as in Python). */
+  create?: boolean;
+  /** Bytes, when creating. Opening maps the whole block, whatever its size. */
+  size?: number;
+}
+
+const unlinkAtExit = new Set<string>();
+let exitHook = false;
+
+function removeAtExit(name: string): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.on("exit", () => {
+      for (const n of unlinkAtExit) {
+        try {
+          native().unlink(n);
+        } catch {}
+      }
+    });
+  }
+  unlinkAtExit.add(name);
+}
+
+export class SharedMemory implements Shareable {
+  readonly #name: string;
+  readonly #size: number;
+  readonly #creator: boolean;
+  #buffer: ArrayBuffer | null;
+  #buf: Uint8Array;
+
+  constructor(options: SharedMemoryOptions) {
+    const { name, create = false, size = 0 } = options ?? {};
+    noteShareableCreated();
+    if (create) {
+      if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`SharedMemory: size must be a positive integer number of bytes when creating, got ${String(size)}`);
+      if (name === undefined || name === null) {
+        const seg = createSegment(size);
+        this.#name = seg.name;
+        this.#buffer = seg.buffer;
+      } else {
+        this.#name = osName(name);
+        this.#buffer = withName(name, () => native().create(this.#name, size));
+      }
+      this.#creator = true;
+      removeAtExit(this.#name);
+    } else {
+      if (name === undefined || name === null) throw new TypeError("SharedMemory: give a name to open, or { create: true, size } to make a new block");
+      this.#name = osName(name);
+      this.#buffer = withName(name, () => native().open(this.#name));
+      this.#creator = false;
+    }
+    this.#size = this.#buffer.byteLength;
+    this.#buf = new Uint8Array(this.#buffer);
+  }
+
+  /** The name other processes open it by (no leading "/", as Python shows it). */
+  get name(): string {
+    return this.#name.slice(1);
+  }
+
+  /** Its size in bytes. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The bytes of the block. Empty after close(). */
+  get buf(): Uint8Array {
+    return this.#buf;
+  }
+
+  /** Unmap this handle (views over buf become empty). The block lives on for other users. */
+  close(): void {
+    if (!this.#buffer) return;
+    native().close(this.#buffer);
+    this.#buffer = null;
+    this.#buf = new Uint8Array(0);
+  }
+
+  /** Remove the name, so nobody new can open it; the memory goes with its last mapping. Call it once, from one user. */
+  unlink(): void {
+    native().unlink(this.#name);
+    unlinkAtExit.delete(this.#name);
+  }
+
+  /** `using shm = new SharedMemory({ create: true, size })`: closes, and unlinks if this handle created it. */
+  [Symbol.dispose](): void {
+    this.close();
+    if (this.#creator && unlinkAtExit.has(this.#name)) this.unlink();
+  }
+
+  [kShareable]() {
+    if (!this.#buffer) throw new TypeError(`SharedMemory ${this.name}: closed, so it cannot be sent to a worker`);
+    return { type: "SharedMemory", state: { name: this.name } };
+  }
+
+  get [Symbol.toStringTag]() {
+    return `SharedMemory(${JSON.stringify(this.name)}, size=${this.#size})`;
+  }
+}
+
+function osName(name: string): string {
+  if (typeof name !== "string" || !/^\/?[^/\0]{1,250}$/.test(name)) {
+    throw new TypeError(`SharedMemory: invalid name ${JSON.stringify(name)}: 1 to 250 characters, no "/" except a leading one`);
+  }
+  return name.startsWith("/") ? name : `/${name}`;
+}
+
+function withName<T>(name: string, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") throw Object.assign(new Error(`SharedMemory: a block named ${JSON.stringify(name)} already exists (Python: FileExistsError)`, { cause: error }), { name: "FileExistsError", code });
+    if (code === "ENOENT") throw Object.assign(new Error(`SharedMemory: no block named ${JSON.stringify(name)} (Python: FileNotFoundError)`, { cause: error }), { name: "FileNotFoundError", code });
+    throw error;
+  }
+}
+
+/** Names this library generates start with this (without the "/"): `ls /dev/shm/multiproc-*` shows them. */
+export const SHARED_MEMORY_PREFIX = SEGMENT_PREFIX.slice(1);
+
+registerShareable("SharedMemory", (state) => new SharedMemory({ name: (state as { name: string }).name }));

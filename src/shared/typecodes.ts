@@ -1,0 +1,109 @@
+// Python's array/ctypes type codes, as typed arrays. Sizes follow CPython on 64-bit Linux:
+// 'l' and 'L' (C long) are 64-bit there, so they are bigints here, like 'q' and 'Q'.
+
+import { TypecodeError } from "./sync-errors.js";
+
+type IntCode = "b" | "B" | "h" | "H" | "i" | "I";
+type BigCode = "l" | "L" | "q" | "Q";
+type FloatCode = "f" | "d";
+type BoolCode = "?";
+
+/** ctypes names, each an alias of a one-letter code. */
+const CTYPES = {
+  c_byte: "b", c_int8: "b", c_ubyte: "B", c_uint8: "B", c_char: "B",
+  c_short: "h", c_int16: "h", c_ushort: "H", c_uint16: "H",
+  c_int: "i", c_int32: "i", c_uint: "I", c_uint32: "I",
+  c_long: "l", c_ulong: "L", c_longlong: "q", c_int64: "q", c_ssize_t: "q",
+  c_ulonglong: "Q", c_uint64: "Q", c_size_t: "Q",
+  c_float: "f", c_double: "d", c_bool: "?",
+} as const;
+
+type CtypesName = keyof typeof CTYPES;
+
+/** Every type code Value and Array accept: Python's letters and ctypes names. */
+export type Typecode = IntCode | BigCode | FloatCode | BoolCode | CtypesName;
+
+type Canonical<T extends Typecode> = T extends CtypesName ? (typeof CTYPES)[T] : T;
+
+/** The JavaScript type of one element: bigint for 64-bit integers, boolean for '?', else number. */
+export type ValueOf<T extends Typecode> = Canonical<T> extends BigCode ? bigint : Canonical<T> extends BoolCode ? boolean : number;
+
+export type ElementArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+
+type ArrayCtor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): ElementArray; BYTES_PER_ELEMENT: number };
+
+export interface TypeInfo {
+  code: string;
+  ctor: ArrayCtor;
+  bytes: number;
+  kind: "int" | "bigint" | "float" | "bool";
+  /** Atomics.load/store apply (integer arrays). */
+  atomic: boolean;
+  min: number | bigint;
+  max: number | bigint;
+}
+
+const int = (code: string, ctor: ArrayCtor, bits: number, signed: boolean): TypeInfo => ({
+  code, ctor, bytes: bits / 8, kind: "int", atomic: true,
+  min: signed ? -(2 ** (bits - 1)) : 0, max: signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1,
+});
+const big = (code: string, signed: boolean): TypeInfo => ({
+  code, ctor: signed ? BigInt64Array : BigUint64Array, bytes: 8, kind: "bigint", atomic: true,
+  min: signed ? -(2n ** 63n) : 0n, max: signed ? 2n ** 63n - 1n : 2n ** 64n - 1n,
+});
+const float = (code: string, ctor: ArrayCtor): TypeInfo => ({ code, ctor, bytes: ctor.BYTES_PER_ELEMENT, kind: "float", atomic: false, min: -Infinity, max: Infinity });
+
+const TYPES: Record<string, TypeInfo> = {
+  b: int("b", Int8Array, 8, true), B: int("B", Uint8Array, 8, false),
+  h: int("h", Int16Array, 16, true), H: int("H", Uint16Array, 16, false),
+  i: int("i", Int32Array, 32, true), I: int("I", Uint32Array, 32, false),
+  l: big("l", true), L: big("L", false), q: big("q", true), Q: big("Q", false),
+  f: float("f", Float32Array), d: float("d", Float64Array),
+  "?": { ...int("?", Uint8Array, 8, false), kind: "bool" },
+};
+
+/** The type behind a code; throws TypecodeError naming the known codes. */
+export function typeInfo(typecode: unknown, where: string): TypeInfo {
+  const code = typeof typecode === "string" ? ((CTYPES as Record<string, string>)[typecode] ?? typecode) : undefined;
+  const info = code === undefined ? undefined : TYPES[code];
+  if (!info) {
+    throw new TypecodeError(
+      `${where}: unknown type code ${JSON.stringify(typecode)}; use one of ${Object.keys(TYPES).map((c) => `'${c}'`).join(", ")} ` +
+        `or a ctypes name (${Object.keys(CTYPES).slice(0, 6).join(", ")}, ...)`,
+    );
+  }
+  return info;
+}
+
+/** Check that `v` fits the type (no silent wrapping, unlike ctypes) and convert it for storing. */
+export function encodeElement(info: TypeInfo, v: unknown, where: string): number | bigint {
+  switch (info.kind) {
+    case "bool":
+      if (typeof v !== "boolean") throw new TypeError(`${where}: type '?' holds booleans, got ${describe(v)}`);
+      return v ? 1 : 0;
+    case "float":
+      if (typeof v !== "number") throw new TypeError(`${where}: type '${info.code}' holds numbers, got ${describe(v)}`);
+      return v;
+    case "bigint": {
+      const b = typeof v === "bigint" ? v : typeof v === "number" && Number.isSafeInteger(v) ? BigInt(v) : undefined;
+      if (b === undefined) throw new TypeError(`${where}: type '${info.code}' holds 64-bit integers (bigint), got ${describe(v)}`);
+      if (b < (info.min as bigint) || b > (info.max as bigint)) throw new RangeError(`${where}: ${b} does not fit type '${info.code}' (${info.min} to ${info.max})`);
+      return b;
+    }
+    default:
+      if (typeof v !== "number" || !Number.isInteger(v)) throw new TypeError(`${where}: type '${info.code}' holds integers, got ${describe(v)}`);
+      if (v < (info.min as number) || v > (info.max as number)) throw new RangeError(`${where}: ${v} does not fit type '${info.code}' (${info.min} to ${info.max})`);
+      return v;
+  }
+}
+
+export function decodeElement(info: TypeInfo, raw: number | bigint): number | bigint | boolean {
+  return info.kind === "bool" ? raw !== 0 : raw;
+}
+
+/** The largest block we hand out: typed arrays over it stay within every engine's limits. */
+export const MAX_BYTES = 2 ** 31 - 8;
+
+function describe(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : typeof v === "object" ? (v === null ? "null" : "an object") : `${typeof v} ${String(v)}`;
+}
