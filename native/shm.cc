@@ -442,8 +442,11 @@ struct AsyncWait {
 };
 
 constexpr std::chrono::seconds kIdleExit(10);
-std::mutex q_mu;
-std::condition_variable q_cv;
+// Never destroyed, on purpose: at exit(), glibc's pthread_cond_destroy waits for the idle
+// waiters blocked in wait_for, so a static q_cv held every process that had used waitAsync
+// up to kIdleExit (10 s) past its exit. Leaking the two objects lets exit() go at once.
+std::mutex& q_mu = *new std::mutex;
+std::condition_variable& q_cv = *new std::condition_variable;
 std::deque<AsyncWait*> q_jobs;  // guarded by q_mu
 int q_idle = 0;                 // waiter threads blocked on q_cv; guarded by q_mu
 
