@@ -1,0 +1,228 @@
+// Queue, JoinableQueue and SimpleQueue on both contexts: items cross between the parent and
+// workers (Process, Pool tasks, Pool initargs) through the same shared ring, with Python's
+// errors and timeouts, and nothing is left in /dev/shm afterwards.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { after, describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import * as mp from "multiproc";
+import { CONTEXTS, sleep } from "./helpers.ts";
+
+const tasks = mp.tasksFrom<typeof import("./fixtures/queue-tasks.ts")>(new URL("./fixtures/queue-tasks.ts", import.meta.url));
+
+/** Shared-memory segments created by this test process. */
+const ourSegments = (): string[] =>
+  existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((f) => f.startsWith(`multiproc-${process.pid}-`)) : [];
+
+after(async () => {
+  // Segments are unlinked when their queue is garbage-collected (or at exit): collect, then look.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  for (let i = 0; i < 50 && ourSegments().length > 0; i++) {
+    gc();
+    await sleep(20);
+  }
+  assert.deepEqual(ourSegments(), [], "segments left in /dev/shm");
+});
+
+for (const context of CONTEXTS) {
+  describe(`Queue (${context})`, () => {
+    it("is FIFO and carries structured-clone values", async () => {
+      const q = new mp.Queue<unknown>(0, { context });
+      assert.equal(q.context, context);
+      const err = new RangeError("boom", { cause: 7 });
+      const cyclic: { self?: unknown } = {};
+      cyclic.self = cyclic;
+      const items = [1, "two", new Map([[1, { x: 2n }]]), new Set([3]), new Date(5), new Float64Array([1.5]), err, cyclic, null, undefined];
+      for (const item of items) await q.put(item);
+      assert.equal(q.qsize(), items.length);
+      assert.equal(q.empty(), false);
+      const got = [];
+      for (let i = 0; i < items.length; i++) got.push(await q.get());
+      assert.deepEqual(got.slice(0, 6), items.slice(0, 6));
+      assert.ok(got[6] instanceof RangeError && (got[6] as Error).message === "boom" && (got[6] as Error).cause === 7);
+      const c = got[7] as { self: unknown };
+      assert.equal(c.self, c, "cycles survive");
+      assert.deepEqual(got.slice(8), [null, undefined]);
+      assert.equal(q.empty(), true);
+      assert.equal(q.qsize(), 0);
+    });
+
+    it("Empty, Full, timeouts, signals and a closed queue give clear errors", async () => {
+      const q = new mp.Queue<number>(2, { context });
+      assert.throws(() => q.getNowait(), mp.Empty);
+      await assert.rejects(q.get({ block: false }), mp.Empty);
+      let t0 = performance.now();
+      await assert.rejects(q.get({ timeout: 0.2 }), (e: Error) => e instanceof mp.Empty && /within 0.2 s/.test(e.message));
+      assert.ok(performance.now() - t0 >= 180, "waited for the timeout");
+      assert.throws(() => q.getSync({ timeout: 0.05 }), mp.Empty);
+
+      q.putNowait(1);
+      await q.put(2);
+      assert.equal(q.full(), true);
+      assert.throws(() => q.putNowait(3), mp.Full);
+      t0 = performance.now();
+      await assert.rejects(q.put(3, { timeout: 0.2 }), mp.Full);
+      assert.ok(performance.now() - t0 >= 180);
+      assert.throws(() => q.putSync(3, { timeout: 0.05 }), mp.Full);
+      await assert.rejects(q.put(3, { signal: AbortSignal.timeout(50) }), { name: "TimeoutError" });
+      const ac = new AbortController();
+      const pending = q.put(3, { signal: ac.signal });
+      ac.abort();
+      await assert.rejects(pending, { name: "AbortError" });
+      assert.equal(q.qsize(), 2, "puts that gave up left nothing behind");
+      assert.equal(q.getNowait(), 1);
+      assert.equal(await q.get(), 2);
+
+      assert.throws(() => q.putNowait((() => 1) as unknown as number), (e: Error) => e.name === "CloneError" && /item.* is a function/.test(e.message));
+      assert.throws(() => new mp.Queue(-1, { context }), RangeError);
+      q.close();
+      await assert.rejects(q.put(1), (e: Error) => e instanceof mp.ClosedError && /closed/.test(e.message));
+      assert.throws(() => q.putNowait(1), mp.ClosedError);
+    });
+
+    it("a waiting get wakes up when a worker puts, and a full put when a worker gets", async () => {
+      const q = new mp.Queue<number | null>(1, { context });
+      const results = new mp.Queue<[string, number, number]>(0, { context });
+      const p = new mp.Process({ context, target: tasks.produce, args: [q, 20, 1] });
+      p.start(); // the producer blocks on the bounded queue until we get
+      let sum = 0;
+      for (let item = await q.get(); item !== null; item = await q.get()) sum += item;
+      assert.equal(sum, 210);
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      assert.equal(results.empty(), true);
+    });
+
+    it("one producer, several consumer Processes, ending with sentinels", async () => {
+      const q = new mp.Queue<number | null>(0, { context });
+      const results = new mp.Queue<[string, number, number]>(0, { context });
+      const consumers = ["a", "b", "c"].map(
+        (who, i) => new mp.Process({ context, target: tasks.consume, args: [q, results, who, i % 2 === 0] }),
+      );
+      for (const p of consumers) p.start();
+      const n = 300;
+      for (let i = 1; i <= n; i++) await q.put(i);
+      for (const _ of consumers) await q.put(null);
+      const got = [await results.get(), await results.get(), await results.get()];
+      for (const p of consumers) await p.join();
+      assert.deepEqual(consumers.map((p) => p.exitCode), [0, 0, 0]);
+      assert.deepEqual(got.map(([who]) => who).sort(), ["a", "b", "c"]);
+      assert.equal(got.reduce((s, [, sum]) => s + sum, 0), (n * (n + 1)) / 2, "every item exactly once");
+      assert.equal(got.reduce((s, [, , count]) => s + count, 0), n);
+    });
+
+    it("Pool tasks produce and consume through queues passed as arguments", async () => {
+      await using pool = new mp.Pool({ processes: 3, context });
+      const q = new mp.Queue<number | null>(8, { context });
+      const results = new mp.Queue<[string, number, number]>(0, { context });
+      const consumed = [pool.apply(tasks.consume, [q, results, "x", true]), pool.apply(tasks.consume, [q, results, "y", false])];
+      await pool.apply(tasks.produce, [q, 100, 2]);
+      const counts = await Promise.all(consumed);
+      assert.equal(counts[0]! + counts[1]!, 100);
+      const got = [await results.get(), await results.get()];
+      assert.equal(got[0]![1] + got[1]![1], 5050);
+    });
+
+    it("a queue in Pool initargs is the same queue in every worker", async () => {
+      const q = new mp.Queue<string>(0, { context });
+      await using pool = new mp.Pool({ processes: 2, context, initializer: tasks.keepQueue, initargs: [q] });
+      const words = ["alpha", "beta", "gamma", "delta"];
+      assert.deepEqual(await pool.map(tasks.report, words), [5, 4, 5, 5]);
+      const seen = [];
+      for (const _ of words) seen.push(await q.get({ timeout: 5 }));
+      assert.deepEqual(seen.sort(), [...words].sort());
+    });
+
+    it("items bigger than the ring stream through it, both ways", async () => {
+      const input = new mp.Queue<unknown>(0, { context, capacity: 4096 });
+      const output = new mp.Queue<unknown>(0, { context, capacity: 4096 });
+      const p = new mp.Process({ context, target: tasks.echoSync, args: [input, output] });
+      p.start();
+      const big = new Float64Array(100_000).map((_, i) => i * 0.5); // 800 KB through a 4 KiB ring
+      const text = "x".repeat(50_000);
+      // Put and get at once: like a pipe, a ring holds only so much, and the echoer cannot
+      // take the next item while its own put waits for us to get.
+      const putting = (async () => {
+        await input.put(big);
+        await input.put({ text, small: 1 });
+        await input.put(null);
+      })();
+      assert.deepEqual(await output.get(), big);
+      assert.deepEqual(await output.get(), { text, small: 1 });
+      assert.equal(await output.get(), null);
+      await putting;
+      await p.join();
+      assert.equal(p.exitCode, 0);
+    });
+
+    it("is async-iterable until the null sentinel, and iter(sentinel) takes any", async () => {
+      const q = new mp.SimpleQueue<number | string | null>({ context });
+      for (const x of [1, 2, 3, null]) await q.put(x);
+      const got = [];
+      for await (const x of q) got.push(x);
+      assert.deepEqual(got, [1, 2, 3]);
+      for (const x of [4, "STOP"]) await q.put(x);
+      const more = [];
+      for await (const x of q.iter("STOP")) more.push(x);
+      assert.deepEqual(more, [4]);
+    });
+
+    it("unawaited puts from one handle keep their order", async () => {
+      const q = new mp.Queue<number>(0, { context, capacity: 64 });
+      const puts = Array.from({ length: 20 }, (_, i) => q.put(i)); // the ring holds only a few
+      const got = [];
+      for (let i = 0; i < 20; i++) got.push(await q.get());
+      await Promise.all(puts);
+      assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => i));
+    });
+  });
+
+  describe(`JoinableQueue (${context})`, () => {
+    it("join() waits until workers have called taskDone() for every item", async () => {
+      const q = new mp.JoinableQueue<number | null>(0, { context });
+      const done = new mp.Queue<number>(0, { context });
+      const workers = [0, 1].map(() => new mp.Process({ context, target: tasks.work, args: [q, done] }));
+      for (const w of workers) w.start();
+      for (let i = 1; i <= 10; i++) await q.put(i);
+      assert.ok(q.unfinishedTasks() > 0);
+      await q.join({ timeout: 20 });
+      assert.equal(done.qsize(), 10, "join returned only after every item was processed");
+      assert.equal(q.unfinishedTasks(), 0);
+      await q.put(null);
+      await q.put(null);
+      await q.join({ timeout: 20 });
+      for (const w of workers) await w.join();
+      const doubled = [];
+      while (!done.empty()) doubled.push(done.getNowait());
+      assert.deepEqual(doubled.sort((a, b) => a - b), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+    });
+
+    it("taskDone() too often throws; join() times out while work is unfinished", async () => {
+      const q = new mp.JoinableQueue<number>(0, { context });
+      assert.throws(() => q.taskDone(), /too many times/);
+      await q.join(); // nothing put: returns at once
+      await q.put(1);
+      await assert.rejects(q.join({ timeout: 0.1 }), { name: "TimeoutError" });
+      assert.throws(() => q.joinSync({ timeout: 0.05 }), { name: "TimeoutError" });
+      await q.get();
+      q.taskDone();
+      q.joinSync();
+      assert.throws(() => q.taskDone(), /too many times/);
+    });
+  });
+
+  describe(`getContext("${context}") queues`, () => {
+    it("ctx.Queue, ctx.JoinableQueue, ctx.SimpleQueue and ctx.Pipe are for that context", () => {
+      const ctx = mp.getContext(context);
+      assert.equal(new ctx.Queue(3).context, context);
+      assert.equal(new ctx.Queue(3).maxsize, 3);
+      assert.equal(new ctx.JoinableQueue().context, context);
+      assert.equal(new ctx.SimpleQueue().context, context);
+      assert.ok(new ctx.JoinableQueue() instanceof mp.JoinableQueue);
+      const [a, b] = ctx.Pipe();
+      assert.ok(a instanceof mp.Connection && b.readable && b.writable);
+    });
+  });
+}
