@@ -66,6 +66,9 @@ export async function waitUntil(plan: WaitPlan, attempt: Attempt, deadline: numb
     block.wake(index);
   };
   signal?.addEventListener("abort", onAbort, { once: true });
+  // A pending Atomics.waitAsync does not keep Node's event loop alive (the addon's does): without
+  // this timer a program whose only work is waiting for a worker would exit mid-wait.
+  const keepAlive = block.context === "thread" ? setInterval(() => {}, 1 << 30) : undefined;
   if (waiters !== undefined) Atomics.add(block.i32, waiters, 1);
   try {
     for (;;) {
@@ -79,6 +82,7 @@ export async function waitUntil(plan: WaitPlan, attempt: Attempt, deadline: numb
   } finally {
     if (waiters !== undefined) Atomics.sub(block.i32, waiters, 1);
     signal?.removeEventListener("abort", onAbort);
+    clearInterval(keepAlive);
   }
 }
 
