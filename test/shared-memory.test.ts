@@ -1,0 +1,85 @@
+// SharedMemory and ShareableList: named OS blocks (Python's shared_memory), opened by name or
+// received by workers on both contexts, and gone from /dev/shm once their creator is done.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, describe, it } from "node:test";
+import * as mp from "multiproc";
+import { CONTEXTS } from "./helpers.ts";
+import { assertNoSegmentsLeft } from "./sync-helpers.ts";
+
+const named = `sync-test-${process.pid}`;
+after(async () => {
+  await assertNoSegmentsLeft();
+  assert.equal(existsSync(`/dev/shm/${named}`), false, "the named block was unlinked by its creator");
+});
+
+describe("SharedMemory in one process", () => {
+  it("create, open by name, same bytes; close empties buf; unlink removes the name", () => {
+    const a = new mp.SharedMemory({ create: true, size: 100 });
+    assert.match(a.name, /^multiproc-\d+-\d+$/);
+    assert.equal(a.size, 100);
+    const b = new mp.SharedMemory({ name: a.name });
+    a.buf[7] = 42;
+    assert.equal(b.buf[7], 42);
+    b.close();
+    assert.equal(b.buf.length, 0);
+    a.close();
+    a.unlink();
+    assert.throws(() => new mp.SharedMemory({ name: a.name }), { name: "FileNotFoundError" });
+  });
+
+  it("a chosen name; creating it twice is FileExistsError; `using` closes and unlinks the creator's", () => {
+    {
+      using shm = new mp.SharedMemory({ name: named, create: true, size: 16 });
+      assert.equal(shm.name, named);
+      assert.ok(existsSync(`/dev/shm/${named}`));
+      assert.throws(() => new mp.SharedMemory({ name: named, create: true, size: 16 }), { name: "FileExistsError" });
+    }
+    assert.equal(existsSync(`/dev/shm/${named}`), false);
+    assert.throws(() => new mp.SharedMemory({ create: true, size: 0 }), { name: "RangeError" });
+    assert.throws(() => new mp.SharedMemory({ name: "a/b" }), { name: "TypeError" });
+  });
+
+  it("ShareableList: Python's fixed slots", () => {
+    using sl = new mp.ShareableList([1, 2.5, "hello", true, null, 2n ** 40n]);
+    assert.deepEqual(sl.toArray(), [1, 2.5, "hello", true, null, 2n ** 40n]);
+    assert.equal(sl.length, 6);
+    assert.equal(sl.format, "dd8s?xq");
+    sl.set(2, "world!!!");
+    sl.set(0, "x"); // any type that fits the slot
+    assert.throws(() => sl.set(2, "more than eight"), { name: "RangeError", message: /exceeds available storage/ });
+    assert.throws(() => sl.set(9, 1), { name: "RangeError" });
+    assert.equal(sl.get(-4), "world!!!");
+    assert.equal(sl.index(true), 3);
+    assert.equal(sl.count(null), 1);
+    const other = new mp.ShareableList({ name: sl.shm.name });
+    assert.equal(other.get(0), "x");
+    other.shm.close();
+  });
+});
+
+for (const context of CONTEXTS) {
+  const ctx = mp.getContext(context);
+
+  describe(`SharedMemory across workers (${context})`, () => {
+    it("a worker receives the same block (not a copy), as a task argument, a Process argument and in initargs", async () => {
+      using shm = new mp.SharedMemory({ create: true, size: 64 });
+      using sl = new mp.ShareableList([0, "a"]);
+      await using pool = new ctx.Pool({
+        processes: 1,
+        initializer: (m: mp.SharedMemory) => { m.buf[0] = 1; },
+        initargs: [shm],
+      });
+      await pool.apply((m: mp.SharedMemory, l: mp.ShareableList) => {
+        m.buf[1] = 2;
+        l.set(0, 99);
+        l.set(1, "b");
+      }, [shm, sl]);
+      const p = new ctx.Process({ target: (m: mp.SharedMemory) => { m.buf[2] = 3; }, args: [shm] });
+      p.start();
+      await p.join();
+      assert.deepEqual([...shm.buf.subarray(0, 3)], [1, 2, 3]);
+      assert.deepEqual(sl.toArray(), [99, "b"]);
+    });
+  });
+}
