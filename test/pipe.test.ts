@@ -2,27 +2,14 @@
 // blocking forms), one-way pipes, big objects, Python's EOFError / BrokenPipeError on closed
 // ends, poll() with timeouts, and nothing left in /dev/shm afterwards.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
 import { after, describe, it } from "node:test";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import * as mp from "multiproc";
-import { CONTEXTS, sleep } from "./helpers.ts";
+import { CONTEXTS } from "./helpers.ts";
+import { assertNoSegmentsLeft } from "./fixtures/queue-shm.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/queue-tasks.ts")>(new URL("./fixtures/queue-tasks.ts", import.meta.url));
 
-const ourSegments = (): string[] =>
-  existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((f) => f.startsWith(`multiproc-${process.pid}-`)) : [];
-
-after(async () => {
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  for (let i = 0; i < 50 && ourSegments().length > 0; i++) {
-    gc();
-    await sleep(20);
-  }
-  assert.deepEqual(ourSegments(), [], "segments left in /dev/shm");
-});
+after(assertNoSegmentsLeft);
 
 for (const context of CONTEXTS) {
   describe(`Pipe (${context})`, () => {

@@ -2,29 +2,15 @@
 // workers (Process, Pool tasks, Pool initargs) through the same shared ring, with Python's
 // errors and timeouts, and nothing is left in /dev/shm afterwards.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync } from "node:fs";
 import { after, describe, it } from "node:test";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import * as mp from "multiproc";
-import { CONTEXTS, sleep } from "./helpers.ts";
+import { CONTEXTS } from "./helpers.ts";
+import { assertNoSegmentsLeft } from "./fixtures/queue-shm.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/queue-tasks.ts")>(new URL("./fixtures/queue-tasks.ts", import.meta.url));
 
 /** Shared-memory segments created by this test process. */
-const ourSegments = (): string[] =>
-  existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((f) => f.startsWith(`multiproc-${process.pid}-`)) : [];
-
-after(async () => {
-  // Segments are unlinked when their queue is garbage-collected (or at exit): collect, then look.
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  for (let i = 0; i < 50 && ourSegments().length > 0; i++) {
-    gc();
-    await sleep(20);
-  }
-  assert.deepEqual(ourSegments(), [], "segments left in /dev/shm");
-});
+after(assertNoSegmentsLeft);
 
 for (const context of CONTEXTS) {
   describe(`Queue (${context})`, () => {

@@ -19,7 +19,7 @@ import { decodeItem, encodeItem } from "./item-codec.js";
 import { SharedBlock, type SharedBlockState } from "./memory.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
-import { runAsync, runSync } from "./wait-loop.js";
+import { InOrder, runAsync, runSync } from "./wait-loop.js";
 
 export interface PipeOptions {
   /** Which context the pipe is for; the default context (getStartMethod()) if not given. */
@@ -46,8 +46,7 @@ export class Connection<T = unknown> implements Shareable {
   readonly #rx: Ring | null;
   readonly #tx: Ring | null;
   #closed = false;
-  #sendsInFlight = 0;
-  #lastSend: Promise<void> = Promise.resolve();
+  readonly #sends = new InOrder();
 
   /** @internal Use Pipe(). */
   constructor(block: SharedBlock, state: ConnectionState) {
@@ -83,19 +82,7 @@ export class Connection<T = unknown> implements Shareable {
   async send(obj: T): Promise<void> {
     const tx = this.#sender("send");
     const payload = encodeItem(obj, "Connection.send");
-    const before = this.#sendsInFlight > 0 ? this.#lastSend : null;
-    const op = async (): Promise<void> => {
-      if (before) await before.catch(() => {});
-      await runAsync(tx.block, tx.put(payload, 0, false), null, () => timedOut("send", null));
-    };
-    const done = op();
-    this.#lastSend = done;
-    this.#sendsInFlight++;
-    try {
-      await done;
-    } finally {
-      this.#sendsInFlight--;
-    }
+    await this.#sends.run(() => runAsync(tx.block, tx.put(payload, 0, false), null, () => timedOut("send", null)));
   }
 
   /** Blocking send(): safe in a worker whose event loop need not run meanwhile (see Queue.putSync). */

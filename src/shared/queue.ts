@@ -22,7 +22,7 @@ import { decodeItem, encodeItem } from "./item-codec.js";
 import { SharedBlock, type SharedBlockState } from "./memory.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
-import { runAsync, runSync } from "./wait-loop.js";
+import { InOrder, runAsync, runSync } from "./wait-loop.js";
 
 export interface QueueOptions {
   /** Which context the queue is for; the default context (getStartMethod()) if not given. */
@@ -65,15 +65,14 @@ export function reviveQueue<Q>(state: QueueState, make: () => Q): Q {
 }
 
 /** What SimpleQueue, Queue and JoinableQueue share: everything but their constructors. */
-export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable<T> {
+export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable<Exclude<T, null>> {
   /** Python's maxsize: the most items the queue holds (0: no limit on the count). */
   readonly maxsize: number;
   /** @internal */
   protected readonly ring: Ring;
   readonly #type: QueueType;
   #closed = false;
-  #putsInFlight = 0;
-  #lastPut: Promise<void> = Promise.resolve();
+  readonly #puts = new InOrder();
 
   /** The type name on the wire; each class sets its own, context subclasses inherit it. */
   static readonly queueType: QueueType;
@@ -118,19 +117,7 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
     this.#checkOpen("put");
     const payload = encodeItem(item, `${this.#type}.put`);
     const timeout = options.block === false ? 0 : options.timeout;
-    const before = this.#putsInFlight > 0 ? this.#lastPut : null;
-    const op = async (): Promise<void> => {
-      if (before) await before.catch(() => {});
-      await runAsync(this.ring.block, this.#putOp(payload), timeout, () => this.#full(timeout), options.signal);
-    };
-    const done = op();
-    this.#lastPut = done;
-    this.#putsInFlight++;
-    try {
-      await done;
-    } finally {
-      this.#putsInFlight--;
-    }
+    await this.#puts.run(() => runAsync(this.ring.block, this.#putOp(payload), timeout, () => this.#full(timeout), options.signal));
   }
 
   /** Puts without waiting; throws Full if there is no room now (Python's put_nowait). */
@@ -188,8 +175,8 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
     }
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return this.iter(null);
+  [Symbol.asyncIterator](): AsyncIterator<Exclude<T, null>> {
+    return this.iter(null) as AsyncGenerator<Exclude<T, null>, void, undefined>;
   }
 
   // ---- state -----------------------------------------------------------------------------

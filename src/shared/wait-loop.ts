@@ -102,3 +102,25 @@ export async function runAsync<T>(
   if (r.value !== GAVE_UP) return r.value;
   throw signal?.aborted ? abortError(signal) : timedOut();
 }
+
+/**
+ * Runs async operations of one handle in the order they were started, even when the caller
+ * does not await each one: Python's puts from one process arrive in order, so ours must too.
+ * The first of a burst starts at once (synchronously, so a put with room finishes at once).
+ */
+export class InOrder {
+  #inFlight = 0;
+  #last: Promise<void> = Promise.resolve();
+
+  async run(op: () => Promise<void>): Promise<void> {
+    const before = this.#inFlight > 0 ? this.#last : null;
+    const done = before ? before.catch(() => {}).then(op) : op();
+    this.#last = done;
+    this.#inFlight++;
+    try {
+      await done;
+    } finally {
+      this.#inFlight--;
+    }
+  }
+}
