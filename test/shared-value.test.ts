@@ -72,16 +72,18 @@ for (const context of CONTEXTS) {
 
     it("the same without the lock loses updates on threads (read, spin, write)", { skip: context === "process" ? "timing-dependent across processes; the thread run proves the race" : false }, async () => {
       const counter = new ctx.Value("i", 0, { lock: false });
+      const start = new ctx.Barrier(4, { timeout: 20 }); // all four run at once, not one after another
       await using pool = new ctx.Pool(4);
       await pool.map(
-        ([v, n]: [Counter, number]) => {
+        ([v, n, go]: [Counter, number, mp.Barrier]) => {
+          go.waitSync();
           for (let i = 0; i < n; i++) {
             const seen = v.value;
             for (let spin = 0; spin < 50; spin++);
             v.value = seen + 1;
           }
         },
-        Array.from({ length: 4 }, () => [counter, 10_000] as [Counter, number]),
+        Array.from({ length: 4 }, () => [counter, 10_000, start] as [Counter, number, mp.Barrier]),
         { chunksize: 1 },
       );
       assert.ok(counter.value < 40_000, `no update was lost (${counter.value}): no contention?`);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS, sleep } from "./helpers.ts";
+import { CONTEXTS, sleep, waitFor } from "./helpers.ts";
 import { assertNoSegmentsLeft } from "./sync-helpers.ts";
 
 after(assertNoSegmentsLeft);
@@ -102,20 +102,25 @@ for (const context of CONTEXTS) {
 
   describe(`Semaphore, Event, Condition, Barrier (${context})`, () => {
     it("a Semaphore caps concurrency (observed maximum tracked in shared Values)", async () => {
+      type Args = [mp.Semaphore, mp.Value<"i">, mp.Value<"i">, mp.Barrier];
       const sem = new ctx.Semaphore(2);
       const running = new ctx.Value("i", 0);
       const most = new ctx.Value("i", 0);
+      const start = new ctx.Barrier(4, { timeout: 20 }); // all four workers contend at once
       await using pool = new ctx.Pool(4);
       await pool.map(
-        async ([s, now, max]: [mp.Semaphore, mp.Value<"i">, mp.Value<"i">]) => {
-          await s.withLock(async () => {
-            const n = Atomics.add(now.getObj() as Int32Array, 0, 1) + 1;
-            await max.getLock().withLock(() => { if (n > max.value) max.value = n; });
-            await new Promise((r) => setTimeout(r, 30));
-            Atomics.sub(now.getObj() as Int32Array, 0, 1);
-          });
+        async ([s, now, max, go]: Args) => {
+          await go.wait();
+          for (let round = 0; round < 2; round++) {
+            await s.withLock(async () => {
+              const n = Atomics.add(now.getObj() as Int32Array, 0, 1) + 1;
+              await max.getLock().withLock(() => { if (n > max.value) max.value = n; });
+              await new Promise((r) => setTimeout(r, 100));
+              Atomics.sub(now.getObj() as Int32Array, 0, 1);
+            });
+          }
         },
-        Array.from({ length: 8 }, () => [sem, running, most] as [mp.Semaphore, mp.Value<"i">, mp.Value<"i">]),
+        Array.from({ length: 4 }, () => [sem, running, most, start] as Args),
         { chunksize: 1 },
       );
       assert.equal(most.value, 2);
@@ -225,9 +230,9 @@ for (const context of CONTEXTS) {
     it("Barrier: abort, timeout and a throwing action break it with BrokenBarrierError; reset() mends it", async () => {
       const b = new ctx.Barrier(2);
       await using pool = new ctx.Pool(1);
-      const waiter = pool.apply((x: mp.Barrier) => x.wait(10), [b]);
-      await sleep(300);
-      assert.equal(b.nWaiting, 1);
+      const waiter = pool.apply((x: mp.Barrier) => x.wait(20), [b]);
+      waiter.catch(() => {}); // awaited below; an early failed assertion must not leave it unhandled
+      await waitFor(() => b.nWaiting === 1, 15_000, "the worker to arrive");
       b.abort();
       await assert.rejects(waiter, { name: "BrokenBarrierError" });
       assert.equal(b.broken, true);
