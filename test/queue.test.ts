@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS } from "./helpers.ts";
+import { CONTEXTS, waitFor } from "./helpers.ts";
 import { assertNoSegmentsLeft } from "./fixtures/queue-shm.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/queue-tasks.ts")>(new URL("./fixtures/queue-tasks.ts", import.meta.url));
@@ -163,6 +163,19 @@ for (const context of CONTEXTS) {
       await Promise.all(puts);
       assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => i));
     });
+    if (context === "process") {
+      it("a producer killed while holding the ring's lock does not hang the others", async () => {
+        const q = new mp.Queue<Uint8Array>(0, { context, capacity: 64 });
+        const p = new mp.Process({ context, target: tasks.putBig, args: [q, 100_000] });
+        p.start();
+        await waitFor(() => !q.empty(), 10_000, "the big put to start"); // it streams, and waits for room
+        p.kill();
+        await p.join();
+        // Its lock is taken over from the dead pid; half an item is never delivered.
+        await assert.rejects(q.put(new Uint8Array(1), { timeout: 5 }), mp.BrokenQueueError);
+        await assert.rejects(q.get({ timeout: 5 }), mp.BrokenQueueError);
+      });
+    }
   });
 
   describe(`JoinableQueue (${context})`, () => {
