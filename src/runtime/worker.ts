@@ -10,7 +10,6 @@ import { serializeError } from "../wire/errors.js";
 import type { WireError } from "../wire/errors.js";
 import { TaskKind, type FnSpec, type FromWorker, type ToWorker, type WireBatch } from "../wire/messages.js";
 import { decodeShareables } from "../shared/shareable.js";
-import "../shared/revivers.js";
 import { loadFunction } from "./load-function.js";
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -176,6 +175,17 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 const waiting: Extract<ToWorker, { t: "run" }>[] = [];
 let loading = false;
 
+/**
+ * The shareable types (queues, locks, ...) register how to rebuild themselves when their
+ * modules load. Loading them all costs a worker tens of milliseconds at start-up, so it
+ * happens only once a message carries such an object.
+ */
+let revivers: Promise<unknown> | null = null;
+let reviversLoaded = false;
+function loadRevivers(): Promise<unknown> {
+  return (revivers ??= import("../shared/revivers.js").then(() => (reviversLoaded = true)));
+}
+
 function onRun(msg: Extract<ToWorker, { t: "run" }>): void {
   waiting.push(msg);
   if (!loading) acceptWaiting();
@@ -185,6 +195,14 @@ function onRun(msg: Extract<ToWorker, { t: "run" }>): void {
 function acceptWaiting(): void {
   while (waiting.length > 0) {
     const msg = waiting[0]!;
+    if (msg.revive && !reviversLoaded) {
+      loading = true;
+      void loadRevivers().then(() => {
+        loading = false;
+        acceptWaiting();
+      });
+      return;
+    }
     if (msg.defs) {
       const imports = define(msg.defs);
       msg.defs = undefined;
@@ -222,9 +240,13 @@ async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
   name = msg.name;
   setCurrentProcess(name, context);
   try {
+    if (msg.revive) await loadRevivers();
     const initargs = msg.revive ? decodeShareables(msg.initargs ?? []) : (msg.initargs ?? []);
     if (msg.initializer) await (await loadFunction(msg.initializer))(...initargs);
     post({ t: "ready" });
+    // Not before: the watchdog's thread would compete with this worker's own start-up. Until it
+    // runs, this worker is idle and would see its parent go through 'disconnect'.
+    if (context === "process") setImmediate(startParentWatchdog);
   } catch (error) {
     post({ t: "init-error", error: serializeError(error) });
   }
@@ -235,6 +257,8 @@ async function onProcess(msg: Extract<ToWorker, { t: "process" }>): Promise<void
   name = msg.name;
   setCurrentProcess(name, context);
   try {
+    if (context === "process") startParentWatchdog();
+    if (msg.revive) await loadRevivers();
     const args = msg.revive ? decodeShareables(msg.args) : msg.args;
     await (await loadFunction(msg.target))(...args);
     process.exit(0);
@@ -294,14 +318,16 @@ if (parentPort) {
   process.on("disconnect", () => process.exit(0));
   // Ctrl-C reaches the whole process group; the parent decides what it means, not each child.
   process.on("SIGINT", () => {});
-  startParentWatchdog();
 }
 
 /**
  * A child busy in a synchronous loop never sees 'disconnect'. A tiny thread, which keeps
  * running while the main thread spins, kills this process once the parent is gone.
  */
+let watchdogStarted = false;
 function startParentWatchdog(): void {
+  if (watchdogStarted) return;
+  watchdogStarted = true;
   const watchdog = new Worker(new URL("./parent-watchdog.js", import.meta.url), {
     execArgv: [],
     workerData: { parentPid: process.ppid },
