@@ -4,7 +4,7 @@
 import type { Context, Peer, PoolHandle } from "./types.ts";
 
 interface MpPool {
-  applyAsync(fn: (...args: never[]) => unknown, args: unknown[], options?: { transfer?: ArrayBuffer[] }): Promise<unknown>;
+  applyAsync(fn: (...args: never[]) => unknown, args: unknown[], options?: { transfer?: ArrayBuffer[]; transferResult?: boolean }): Promise<unknown>;
   map(fn: (x: never) => unknown, items: unknown[], options?: { chunksize?: number }): Promise<unknown[]>;
   imap(fn: (x: never) => unknown, items: Iterable<unknown>, options?: { chunksize?: number }): AsyncIterable<unknown>;
   terminate(): Promise<void>;
@@ -61,6 +61,7 @@ export function multiprocPeer(context: Context): Peer {
         handle.echoTransfer = async (data) => {
           const result = (await pool.applyAsync((d: Float64Array) => d, [data], {
             transfer: [data.buffer as ArrayBuffer],
+            transferResult: true,
           })) as Float64Array;
           // multiproc sends after the submitting tick, so the buffer is detached by now if it moved.
           if (data.buffer.byteLength !== 0) throw new Error("transfer option not supported yet (buffer was not detached)");

@@ -14,12 +14,14 @@ import { AsyncResult } from "./async-result.js";
 import { armCancellation, checkCallOptions, checkChunksize, type CallOptions, type MapOptions } from "./call-options.js";
 import { imapIterator } from "./imap.js";
 import { Scheduler } from "./scheduler.js";
-import { newTaskId, type Task } from "./task.js";
+import { newTaskId, type Caller, type Task } from "./task.js";
 
 type Fn = (...args: never[]) => unknown;
 
-/** See #callerStack. */
+/** apply calls made while this many tasks are queued skip capturing the caller's stack. */
 const CALLER_STACK_QUEUE_LIMIT = 16;
+/** Frames of the caller's stack kept for errors: the call site and a few above it. */
+const CALLER_FRAMES = 6;
 
 export interface PoolOptions {
   /** Number of workers; defaults to mp.cpuCount(). */
@@ -103,14 +105,19 @@ export class Pool implements AsyncDisposable {
 
   /** fn(...args) in a worker; resolves with its result. */
   apply<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, ...[args, options]: ArgsOf<A>): Promise<Awaited<R>> {
-    return this.applyAsync(fn, ...([args, options] as unknown as ArgsAsyncOf<A, Awaited<R>>));
+    return this.#applyAsync(this.apply, fn as TaskFunction<Fn>, args, options) as Promise<Awaited<R>>;
   }
 
   /** Like apply, returning Python's AsyncResult: a Promise that also has get(timeout), wait(), ready(), successful(). */
   applyAsync<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, ...[args, options]: ArgsAsyncOf<A, Awaited<R>>): AsyncResult<Awaited<R>> {
-    const where = "Pool.applyAsync";
-    return new AsyncResult<Awaited<R>>((resolve, reject) => {
-      const caller = this.#callerStack();
+    return this.#applyAsync(this.applyAsync, fn as TaskFunction<Fn>, args, options as ApplyAsyncOptions<unknown>) as AsyncResult<Awaited<R>>;
+  }
+
+  #applyAsync(entry: Function, fn: TaskFunction<Fn>, args: unknown[] | undefined, options: ApplyAsyncOptions<unknown> | undefined): AsyncResult<unknown> {
+    const where = entry === this.apply ? "Pool.apply" : "Pool.applyAsync";
+    // Bursts of apply calls (many tasks already queued) skip the stack: see captureCaller.
+    const caller = this.#scheduler.queued < CALLER_STACK_QUEUE_LIMIT ? captureCaller(entry) : undefined;
+    return new AsyncResult<unknown>((resolve, reject) => {
       const settle = withCallbacks(resolve, reject, options);
       try {
         checkCallOptions(where, options);
@@ -199,16 +206,7 @@ export class Pool implements AsyncDisposable {
 
   // ---- internals --------------------------------------------------------------------------
 
-  /**
-   * Where a call was made, for errors from its task. Capturing a stack costs about 10 µs, as much
-   * as the rest of a tiny task's round trip, so apply calls made in a burst (with many tasks
-   * already queued) skip it; map and imap capture one per call.
-   */
-  #callerStack(): Error | undefined {
-    return this.#scheduler.queued < CALLER_STACK_QUEUE_LIMIT ? new Error("called from") : undefined;
-  }
-
-  #task(fn: PreparedFunction, kind: TaskKind, data: unknown[], offset: number, where: string, caller: Error | undefined, options: CallOptions | undefined, done: Task["done"]): Task {
+  #task(fn: PreparedFunction, kind: TaskKind, data: unknown[], offset: number, where: string, caller: Caller | undefined, options: CallOptions | undefined, done: Task["done"]): Task {
     // Per task, so the common case (no shareable object exists) must not allocate.
     const shared = sharesAnything() ? encodeShareables(data) : undefined;
     return {
@@ -231,7 +229,7 @@ export class Pool implements AsyncDisposable {
   }
 
   async #mapAll(where: string, kind: TaskKind, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): Promise<unknown[]> {
-    const caller = new Error();
+    const caller = captureCaller(kind === TaskKind.StarmapChunk ? this.starmap : this.map);
     checkCallOptions(where, options);
     checkChunksize(where, options?.chunksize);
     checkIterable(where, iterable);
@@ -284,7 +282,7 @@ export class Pool implements AsyncDisposable {
     const prepared = prepareFunction(fn, where);
     const refusal = this.#scheduler.refusal(where);
     if (refusal) throw refusal;
-    const caller = new Error();
+    const caller = captureCaller(ordered ? this.imap : this.imapUnordered);
     const chunksize = options?.chunksize ?? 1;
     return imapIterator({
       iterable,
@@ -298,6 +296,21 @@ export class Pool implements AsyncDisposable {
       makeTask: (chunk, offset, done) => this.#task(prepared, TaskKind.MapChunk, chunk, offset, where, caller, options, done),
     });
   }
+}
+
+/**
+ * Where a public method was called, for errors from its tasks: the stack from the user's call
+ * site up, without multiproc's own frames. Capturing costs microseconds per frame (about 10 µs
+ * for V8's default 10 frames here, as much as the rest of a tiny task's round trip), so we keep
+ * a few frames, and apply calls in a burst skip it.
+ */
+function captureCaller(entry: Function): Caller {
+  const holder: Caller = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = CALLER_FRAMES;
+  Error.captureStackTrace(holder, entry);
+  Error.stackTraceLimit = limit;
+  return holder;
 }
 
 function withCallbacks<R>(

@@ -5,6 +5,11 @@ import type { PreparedFunction } from "../task/task-function.js";
 import type { TaskKind } from "../wire/messages.js";
 import type { WorkerSlot } from "./worker-slot.js";
 
+/** A captured call site: its `stack` is formatted only if an error needs it. */
+export interface Caller {
+  stack?: string;
+}
+
 export interface Task {
   readonly id: number;
   readonly fn: PreparedFunction;
@@ -19,7 +24,7 @@ export interface Task {
   /** The public call that made it, e.g. "Pool.map". */
   readonly where: string;
   /** Where the call was made in the parent; its stack is added to errors from the worker. */
-  readonly caller: Error | undefined;
+  readonly caller: Caller | undefined;
   /** How many more times to run it if its worker dies under it. */
   retriesLeft: number;
   readonly retryErrors: boolean;
