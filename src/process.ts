@@ -4,7 +4,7 @@ import { constants } from "node:os";
 import type { ContextName, ExitInfo, WorkerHandle } from "./backends/backend.js";
 import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
-import { encodeShareables } from "./shared/shareable.js";
+import { encodeShareables, findThreadOnlyShareable } from "./shared/shareable.js";
 import { resolveContext } from "./start-method.js";
 import { prepareFunction, type PreparedFunction, type TaskFunction } from "./task/task-function.js";
 import { findUncloneable } from "./wire/clone-check.js";
@@ -68,6 +68,9 @@ export class Process<A extends unknown[] = unknown[]> {
     if (this.#handle) throw new ProcessStateError(`Process ${this.name}: cannot start a process twice`);
     const bad = findUncloneable(this.#args, "args");
     if (bad) throw new CloneError(`Process ${this.name}: ${bad.path} cannot be sent to the worker: it ${bad.reason}`, bad.path);
+    const shared = encodeShareables(this.#args);
+    const threadOnly = this.context === "process" && shared.found ? findThreadOnlyShareable(shared.value, "args") : null;
+    if (threadOnly) throw new CloneError(`Process ${this.name}: ${threadOnly.path} ${threadOnly.reason}`, threadOnly.path);
     const { spawn } = resolveContext(this.context, "Process");
     let onExit!: () => void;
     this.#exited = new Promise<void>((resolve) => (onExit = resolve));
@@ -84,7 +87,6 @@ export class Process<A extends unknown[] = unknown[]> {
       },
     });
     active.add(this as unknown as Process<unknown[]>);
-    const shared = encodeShareables(this.#args);
     this.#handle.send({ t: "process", name: this.name, target: this.#target.spec, args: shared.value, revive: shared.found });
     if (this.daemon) this.#handle.unref();
   }

@@ -35,3 +35,13 @@ describe("contexts and start methods", () => {
     assert.ok(Number.isInteger(n) && n >= 1 && n <= availableParallelism());
   });
 });
+
+describe("objects made for one context", () => {
+  it("a thread-context queue sent to a process-context worker fails clearly", async () => {
+    const q = new mp.Queue(0, { context: "thread" });
+    assert.throws(() => new mp.Process({ target: (x: unknown) => x, args: [q], context: "process" }).start(), /Queue made for the thread context/);
+    await using pool = new mp.Pool({ processes: 1, context: "process" });
+    await assert.rejects(pool.apply((x: unknown) => 1, [{ q }]), (e: Error) => e.name === "CloneError" && /args\[0\]\.q .*thread context/.test(e.message));
+    assert.equal(await pool.apply((n: number) => n + 1, [1]), 2);
+  });
+});

@@ -62,6 +62,8 @@ export class Pool implements AsyncDisposable {
   readonly processes: number;
   readonly context: ContextName;
   readonly #scheduler: Scheduler;
+  /** Shareable objects in initargs stay alive as long as the pool: new workers receive them. */
+  readonly #initargs: unknown[];
 
   /** `new Pool(4)`, `new Pool({ processes: 4, initializer, ... })` or `new Pool(4, { ... })`. */
   constructor(processesOrOptions?: number | PoolOptions, options?: PoolOptions) {
@@ -89,6 +91,7 @@ export class Pool implements AsyncDisposable {
     const ctx = resolveContext(opts.context, "Pool");
     this.processes = processes;
     this.context = ctx.name;
+    this.#initargs = initargs;
     this.#scheduler = new Scheduler({
       size: processes,
       context: ctx.name,
@@ -215,6 +218,7 @@ export class Pool implements AsyncDisposable {
       kind,
       data: shared ? shared.value : data,
       revive: shared ? shared.found : false,
+      pinned: shared?.found ? data : undefined,
       transfer: options?.transfer,
       offset,
       where,

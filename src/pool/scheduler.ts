@@ -16,6 +16,7 @@ import type { TransferListItem } from "node:worker_threads";
 import type { ContextName, ExitInfo, SpawnWorker } from "../backends/backend.js";
 import { CloneError, InitializerError, PoolClosedError, WorkerLostError } from "../errors.js";
 import type { PreparedFunction } from "../task/task-function.js";
+import { findThreadOnlyShareable } from "../shared/shareable.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { deserializeError } from "../wire/errors.js";
 import { TaskKind, type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
@@ -405,10 +406,10 @@ export class Scheduler {
   #sendFailed(slot: WorkerSlot, batch: Task[], error: unknown): void {
     const good: Task[] = [];
     for (const t of batch) {
-      const bad = findInTask(t);
+      const bad = findInTask(t, this.#opts.context);
       if (bad) {
         const msg = `${t.where}: ${bad.path} cannot be sent to a worker: it ${bad.reason}. Tasks take plain data ` +
-          `(primitives, objects, arrays, Map, Set, Date, typed arrays, Error, ...).`;
+          `(primitives, objects, arrays, Map, Set, Date, typed arrays, Error, ...) and multiproc's shared objects.`;
         this.#settle(t, false, new CloneError(msg, bad.path, error));
       } else good.push(t);
     }
@@ -458,10 +459,10 @@ export class Scheduler {
   }
 }
 
-function findInTask(t: Task): { path: string; reason: string } | null {
+function findInTask(t: Task, context: ContextName): { path: string; reason: string } | null {
   for (let i = 0; i < t.data.length; i++) {
     const path = t.kind === TaskKind.Apply ? `args[${i}]` : `item ${t.offset + i}`;
-    const hit = findUncloneable(t.data[i], path);
+    const hit = findUncloneable(t.data[i], path) ?? (context === "process" && t.revive ? findThreadOnlyShareable(t.data[i], path) : null);
     if (hit) return hit;
   }
   return null;

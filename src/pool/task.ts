@@ -18,6 +18,11 @@ export interface Task {
   readonly data: unknown[];
   /** The data holds shareable objects that the worker must rebuild. */
   readonly revive: boolean;
+  /**
+   * The original arguments, when they hold shareable objects: keeps those objects alive (their
+   * creator frees the shared memory when they are collected) until the task is done.
+   */
+  readonly pinned?: unknown;
   readonly transfer?: readonly TransferListItem[];
   /** For chunks: the index of the first item in the whole input, for error messages. */
   readonly offset: number;

@@ -97,3 +97,29 @@ export function decodeShareables<T>(value: T): T {
   };
   return walk(value, 0) as T;
 }
+
+/**
+ * A descriptor (from encodeShareables) of an object made for the thread context, found where a
+ * process-context worker would receive it: its SharedArrayBuffer cannot cross a process
+ * boundary. Used only after a send failed, to say why.
+ */
+export function findThreadOnlyShareable(value: unknown, path: string): { path: string; reason: string } | null {
+  const holdsSab = (v: unknown, depth: number): boolean =>
+    v instanceof SharedArrayBuffer ||
+    (typeof v === "object" && v !== null && depth < MAX_DEPTH && Object.values(v).some((e) => holdsSab(e, depth + 1)));
+  const walk = (v: unknown, at: string, depth: number): { path: string; reason: string } | null => {
+    if (typeof v !== "object" || v === null || depth > MAX_DEPTH) return null;
+    const rec = v as Record<string, unknown>;
+    if (typeof rec[MARK] === "string") {
+      return holdsSab(rec.state, 0)
+        ? { path: at, reason: `is a ${rec[MARK]} made for the thread context, which a process-context worker cannot share; make it with the process context (the default) or use a thread-context pool` }
+        : null;
+    }
+    for (const [k, e] of Object.entries(rec)) {
+      const hit = walk(e, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`, depth + 1);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  return walk(value, path, 0);
+}
