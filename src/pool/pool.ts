@@ -38,6 +38,11 @@ export interface PoolOptions {
   /** Node flags for the workers; default: the parent's, less loaders, test and inspector flags. */
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * Add the caller's stack to errors from tasks (default true). Capturing it costs about 15 µs
+   * per call; turn it off for loops of tiny, latency-bound calls.
+   */
+  callerStacks?: boolean;
 }
 
 export interface ApplyAsyncOptions<R> extends CallOptions {
@@ -64,6 +69,7 @@ export class Pool implements AsyncDisposable {
   readonly #scheduler: Scheduler;
   /** Shareable objects in initargs stay alive as long as the pool: new workers receive them. */
   readonly #initargs: unknown[];
+  readonly #callerStacks: boolean;
 
   /** `new Pool(4)`, `new Pool({ processes: 4, initializer, ... })` or `new Pool(4, { ... })`. */
   constructor(processesOrOptions?: number | PoolOptions, options?: PoolOptions) {
@@ -92,6 +98,7 @@ export class Pool implements AsyncDisposable {
     this.processes = processes;
     this.context = ctx.name;
     this.#initargs = initargs;
+    this.#callerStacks = opts.callerStacks ?? true;
     this.#scheduler = new Scheduler({
       size: processes,
       context: ctx.name,
@@ -119,7 +126,7 @@ export class Pool implements AsyncDisposable {
   #applyAsync(entry: Function, fn: TaskFunction<Fn>, args: unknown[] | undefined, options: ApplyAsyncOptions<unknown> | undefined): AsyncResult<unknown> {
     const where = entry === this.apply ? "Pool.apply" : "Pool.applyAsync";
     // Bursts of apply calls (many tasks already queued) skip the stack: see captureCaller.
-    const caller = this.#scheduler.queued < CALLER_STACK_QUEUE_LIMIT ? captureCaller(entry) : undefined;
+    const caller = this.#callerStacks && this.#scheduler.queued < CALLER_STACK_QUEUE_LIMIT ? captureCaller(entry) : undefined;
     return new AsyncResult<unknown>((resolve, reject) => {
       const settle = withCallbacks(resolve, reject, options);
       try {
@@ -233,7 +240,7 @@ export class Pool implements AsyncDisposable {
   }
 
   async #mapAll(where: string, kind: TaskKind, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): Promise<unknown[]> {
-    const caller = captureCaller(kind === TaskKind.StarmapChunk ? this.starmap : this.map);
+    const caller = this.#callerStacks ? captureCaller(kind === TaskKind.StarmapChunk ? this.starmap : this.map) : undefined;
     checkCallOptions(where, options);
     checkChunksize(where, options?.chunksize);
     checkIterable(where, iterable);
@@ -286,7 +293,7 @@ export class Pool implements AsyncDisposable {
     const prepared = prepareFunction(fn, where);
     const refusal = this.#scheduler.refusal(where);
     if (refusal) throw refusal;
-    const caller = captureCaller(ordered ? this.imap : this.imapUnordered);
+    const caller = this.#callerStacks ? captureCaller(ordered ? this.imap : this.imapUnordered) : undefined;
     const chunksize = options?.chunksize ?? 1;
     return imapIterator({
       iterable,
@@ -304,9 +311,9 @@ export class Pool implements AsyncDisposable {
 
 /**
  * Where a public method was called, for errors from its tasks: the stack from the user's call
- * site up, without multiproc's own frames. Capturing costs microseconds per frame (about 10 µs
- * for V8's default 10 frames here, as much as the rest of a tiny task's round trip), so we keep
- * a few frames, and apply calls in a burst skip it.
+ * site up, without multiproc's own frames. Capturing costs about 15 µs here whatever the number
+ * of frames, a tenth of a tiny task's round trip, so apply calls in a burst skip it, and the
+ * pool option callerStacks: false turns it off.
  */
 function captureCaller(entry: Function): Caller {
   const holder: Caller = {};

@@ -450,13 +450,27 @@ export class Scheduler {
 
   /** Idle workers must not keep the parent alive; busy ones must. */
   #setReferenced(busy: boolean): void {
-    if (busy === this.#referenced || this.#shuttingDown) return;
-    this.#referenced = busy;
-    for (const slot of this.#slots) {
-      if (busy) slot.handle.ref();
-      else slot.handle.unref();
+    if (this.#shuttingDown) return;
+    if (busy) {
+      // Busy again before the idle check ran: the workers are still referenced.
+      if (this.#idleCheck) clearImmediate(this.#idleCheck);
+      this.#idleCheck = undefined;
+      if (this.#referenced) return;
+      this.#referenced = true;
+      for (const slot of this.#slots) slot.handle.ref();
+    } else if (this.#referenced && !this.#idleCheck) {
+      // Unreference one turn later, so a caller that awaits each task in a loop does not pay
+      // for a ref/unref pair on every call.
+      this.#idleCheck = setImmediate(() => {
+        this.#idleCheck = undefined;
+        if (this.#shuttingDown || this.#queue.length > 0 || this.#busy()) return;
+        this.#referenced = false;
+        for (const slot of this.#slots) slot.handle.unref();
+      });
     }
   }
+
+  #idleCheck: NodeJS.Immediate | undefined;
 }
 
 function findInTask(t: Task, context: ContextName): { path: string; reason: string } | null {
