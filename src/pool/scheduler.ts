@@ -1,11 +1,8 @@
 // The engine behind Pool: the task queue, the workers, batching, and what happens when a
 // worker dies. Pool (pool.ts) is the public face; it validates calls and shapes results.
 //
-// Dispatch: a worker that has nothing to do gets a task at once, so a lone task never waits.
-// When tasks queue up and have proved tiny (the workers report how long they take), several
-// travel in one message and their results come back together; each worker then also holds a
-// second batch, so it never idles while the next one crosses the wire. Slow tasks go one at a
-// time to whichever worker is free, as in Python's Pool.
+// Dispatch: a worker that has nothing to do gets a task at once, so a lone task never waits;
+// tiny tasks that queue up travel in batches (batching.ts says how many go where).
 //
 // Death: a worker runs its tasks in the order they were sent. When it dies, the task it was
 // running (the one it named on its way down, else the first one without a result) fails with
@@ -20,17 +17,12 @@ import { findThreadOnlyShareable } from "../shared/shareable.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { deserializeError } from "../wire/errors.js";
 import { TaskKind, type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
-import { describeTask, type Task } from "./task.js";
+import { tasksToSend } from "./batching.js";
+import type { Task } from "./task.js";
 import { TaskQueue } from "./task-queue.js";
+import { describeExit, workerLostError } from "./worker-lost.js";
 import { WorkerSlot } from "./worker-slot.js";
 
-/** Tasks faster than this (ms, moving average) are batched. */
-const TINY_TASK_MS = 0.5;
-/** Tasks faster than this get a second task queued in their worker. */
-const SHORT_TASK_MS = 10;
-/** How much work (ms) one batch should carry, and the most tasks it may hold. */
-const BATCH_TARGET_MS = 2;
-const MAX_BATCH = 512;
 /** A pool whose workers die this many times in a row before any becomes ready stops trying. */
 const MAX_START_FAILURES = 3;
 
@@ -239,7 +231,7 @@ export class Scheduler {
         culprit.state = "queued";
         rest.unshift(culprit);
       } else {
-        this.#settle(culprit, false, this.#lostError(slot, info, culprit));
+        this.#settle(culprit, false, workerLostError(slot, info, culprit, this.#opts.context, this.#opts.maxHeapMb));
       }
       this.#queue.unshiftAll(rest);
     }
@@ -258,23 +250,6 @@ export class Scheduler {
     this.#pump();
     this.#maybeFinishClose();
     if (this.#slots.size === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
-  }
-
-  #lostError(slot: WorkerSlot, info: ExitInfo, task: Task): WorkerLostError {
-    const why = slot.dying ? deserializeError(slot.dying.reason) : info.error;
-    const oom = info.error && (info.error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY";
-    // A process that reaches its heap limit aborts: V8 prints why on its stderr, which we don't read.
-    const likelyOom = !oom && info.signal === "SIGABRT" && this.#opts.maxHeapMb !== undefined;
-    const what = oom
-      ? `ran out of memory (maxHeapMb: ${this.#opts.maxHeapMb ?? "default"})`
-      : likelyOom
-        ? `was killed by SIGABRT, most likely out of memory (maxHeapMb: ${this.#opts.maxHeapMb})`
-        : describeExit(info);
-    const detail = why instanceof Error ? `: ${why.name}: ${why.message}` : "";
-    return new WorkerLostError(
-      `Worker ${slot.name} (${this.#opts.context} ${slot.handle.id}) ${what} while running ${describeTask(task)}${detail}`,
-      { exitCode: info.code, signal: info.signal, workerId: slot.handle.id, task: describeTask(task), cause: why },
-    );
   }
 
   /** Keep `size` workers that take tasks, while there is or may be work. */
@@ -317,7 +292,14 @@ export class Scheduler {
       for (const slot of this.#slots) {
         if (!slot.ready || slot.retiring || slot.stopped) continue;
         while (this.#queue.length > 0) {
-          const room = this.#room(slot, readySlots);
+          const room = tasksToSend({
+            avgTaskMs: this.#avgTaskMs,
+            queued: this.#queue.length,
+            readyWorkers: readySlots,
+            inflight: slot.inflightCount,
+            maxTasksPerChild: this.#opts.maxTasksPerChild,
+            assigned: slot.assigned,
+          });
           if (room <= 0) break;
           const batch = this.#take(room);
           if (batch.length === 0) break;
@@ -326,23 +308,6 @@ export class Scheduler {
       }
     }
     this.#setReferenced(this.#queue.length > 0 || this.#busy());
-  }
-
-  /** How many tasks to send this worker now. */
-  #room(slot: WorkerSlot, readySlots: number): number {
-    const avg = this.#avgTaskMs;
-    let batch = 1;
-    let capacity = 1;
-    if (avg !== undefined && avg < TINY_TASK_MS) {
-      batch = Math.min(MAX_BATCH, Math.max(1, Math.floor(BATCH_TARGET_MS / Math.max(avg, 0.0005))));
-      batch = Math.min(batch, Math.ceil(this.#queue.length / Math.max(1, readySlots)));
-      capacity = 2 * batch;
-    } else if (avg !== undefined && avg < SHORT_TASK_MS) {
-      capacity = 2;
-    }
-    const max = this.#opts.maxTasksPerChild;
-    if (max !== undefined) capacity = Math.min(capacity, max - slot.assigned + slot.inflightCount);
-    return Math.min(batch, capacity - slot.inflightCount);
   }
 
   #take(n: number): Task[] {
@@ -480,9 +445,4 @@ function findInTask(t: Task, context: ContextName): { path: string; reason: stri
     if (hit) return hit;
   }
   return null;
-}
-
-function describeExit(info: ExitInfo): string {
-  if (info.signal) return `was killed by ${info.signal}`;
-  return `exited with code ${info.code}`;
 }
