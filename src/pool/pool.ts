@@ -239,14 +239,20 @@ export class Pool implements AsyncDisposable {
     };
   }
 
-  async #mapAll(where: string, kind: TaskKind, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): Promise<unknown[]> {
-    const caller = this.#callerStacks ? captureCaller(kind === TaskKind.StarmapChunk ? this.starmap : this.map) : undefined;
+  /** What map-like calls check before anything runs; returns the prepared function. */
+  #checkMapCall(where: string, fn: TaskFunction<Fn>, iterable: unknown, options: MapOptions | undefined): PreparedFunction {
     checkCallOptions(where, options);
     checkChunksize(where, options?.chunksize);
     checkIterable(where, iterable);
     const prepared = prepareFunction(fn, where);
     const refusal = this.#scheduler.refusal(where);
     if (refusal) throw refusal;
+    return prepared;
+  }
+
+  async #mapAll(where: string, kind: TaskKind, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): Promise<unknown[]> {
+    const caller = this.#callerStacks ? captureCaller(kind === TaskKind.StarmapChunk ? this.starmap : this.map) : undefined;
+    const prepared = this.#checkMapCall(where, fn, iterable, options);
     const items = Array.isArray(iterable) ? iterable : await collect(iterable);
     if (kind === TaskKind.StarmapChunk) checkArgLists(where, items);
     if (items.length === 0) return [];
@@ -287,12 +293,7 @@ export class Pool implements AsyncDisposable {
   }
 
   #imap(where: string, ordered: boolean, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): AsyncIterableIterator<unknown> {
-    checkCallOptions(where, options);
-    checkChunksize(where, options?.chunksize);
-    checkIterable(where, iterable);
-    const prepared = prepareFunction(fn, where);
-    const refusal = this.#scheduler.refusal(where);
-    if (refusal) throw refusal;
+    const prepared = this.#checkMapCall(where, fn, iterable, options);
     const caller = this.#callerStacks ? captureCaller(ordered ? this.imap : this.imapUnordered) : undefined;
     const chunksize = options?.chunksize ?? 1;
     return imapIterator({

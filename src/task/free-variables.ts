@@ -68,7 +68,7 @@ function visitFunction(fn: AnyNode, outer: Scope, free: Set<string>): void {
   if (fn.type !== "ArrowFunctionExpression") scope.names.add("arguments");
   for (const param of fn.params as AnyNode[]) declarePattern(param, scope);
   hoist(fn.body as AnyNode, scope);
-  for (const param of fn.params as AnyNode[]) visitPatternDefaults(param, scope, free);
+  for (const param of fn.params as AnyNode[]) visitPattern(param, scope, free, false);
   visit(fn.body as AnyNode, scope, free);
 }
 
@@ -114,28 +114,35 @@ function declarePattern(p: AnyNode, scope: Scope): void {
   }
 }
 
-/** Default values and computed keys inside parameter patterns are expressions that can capture. */
-function visitPatternDefaults(p: AnyNode, scope: Scope, free: Set<string>): void {
+/**
+ * Walk a binding or assignment pattern. Default values and computed keys are expressions that
+ * can capture. The names a pattern targets are declarations in a declaration or parameter list
+ * (`assigns` false: hoisting has declared them), and references in an assignment
+ * (`[a, b] = pair`, `for ({ x } of xs)`: `assigns` true).
+ */
+function visitPattern(p: AnyNode, scope: Scope, free: Set<string>, assigns: boolean): void {
   switch (p.type) {
     case "AssignmentPattern":
-      visitPatternDefaults(p.left as AnyNode, scope, free);
+      visitPattern(p.left as AnyNode, scope, free, assigns);
       visit(p.right as AnyNode, scope, free);
-      break;
+      return;
     case "ObjectPattern":
       for (const prop of p.properties as AnyNode[]) {
-        if (prop.type === "RestElement") visitPatternDefaults(prop.argument as AnyNode, scope, free);
+        if (prop.type === "RestElement") visitPattern(prop.argument as AnyNode, scope, free, assigns);
         else {
           if (prop.computed) visit(prop.key as AnyNode, scope, free);
-          visitPatternDefaults(prop.value as AnyNode, scope, free);
+          visitPattern(prop.value as AnyNode, scope, free, assigns);
         }
       }
-      break;
+      return;
     case "ArrayPattern":
-      for (const el of p.elements as (AnyNode | null)[]) if (el) visitPatternDefaults(el, scope, free);
-      break;
+      for (const el of p.elements as (AnyNode | null)[]) if (el) visitPattern(el, scope, free, assigns);
+      return;
     case "RestElement":
-      visitPatternDefaults(p.argument as AnyNode, scope, free);
-      break;
+      visitPattern(p.argument as AnyNode, scope, free, assigns);
+      return;
+    default:
+      if (assigns) visit(p, scope, free);
   }
 }
 
@@ -150,7 +157,7 @@ function visit(node: AnyNode, scope: Scope, free: Set<string>): void {
       visitFunction(node, scope, free);
       return;
     case "VariableDeclarator":
-      visitPatternDefaults(node.id as AnyNode, scope, free);
+      visitPattern(node.id as AnyNode, scope, free, false);
       if (node.init) visit(node.init as AnyNode, scope, free);
       return;
     case "MemberExpression":
@@ -172,7 +179,7 @@ function visit(node: AnyNode, scope: Scope, free: Set<string>): void {
       return;
     }
     case "CatchClause":
-      if (node.param) visitPatternDefaults(node.param as AnyNode, scope, free);
+      if (node.param) visitPattern(node.param as AnyNode, scope, free, false);
       visit(node.body as AnyNode, scope, free);
       return;
     case "LabeledStatement":
@@ -188,7 +195,7 @@ function visit(node: AnyNode, scope: Scope, free: Set<string>): void {
       // A destructuring target is a pattern: its names are references, its defaults expressions.
       const target = (node.left ?? null) as AnyNode | null;
       if (target && target.type !== "VariableDeclaration" && target.type !== "Identifier" && target.type !== "MemberExpression") {
-        collectPatternReferences(target, scope, free);
+        visitPattern(target, scope, free, true);
         forEachChild(node, (child) => child !== target && visit(child, scope, free));
         return;
       }
@@ -196,32 +203,6 @@ function visit(node: AnyNode, scope: Scope, free: Set<string>): void {
     }
   }
   forEachChild(node, (child) => visit(child, scope, free));
-}
-
-function collectPatternReferences(p: AnyNode, scope: Scope, free: Set<string>): void {
-  switch (p.type) {
-    case "ObjectPattern":
-      for (const prop of p.properties as AnyNode[]) {
-        if (prop.type === "RestElement") collectPatternReferences(prop.argument as AnyNode, scope, free);
-        else {
-          if (prop.computed) visit(prop.key as AnyNode, scope, free);
-          collectPatternReferences(prop.value as AnyNode, scope, free);
-        }
-      }
-      return;
-    case "ArrayPattern":
-      for (const el of p.elements as (AnyNode | null)[]) if (el) collectPatternReferences(el, scope, free);
-      return;
-    case "RestElement":
-      collectPatternReferences(p.argument as AnyNode, scope, free);
-      return;
-    case "AssignmentPattern":
-      collectPatternReferences(p.left as AnyNode, scope, free);
-      visit(p.right as AnyNode, scope, free);
-      return;
-    default:
-      visit(p, scope, free);
-  }
 }
 
 function forEachChild(node: AnyNode, fn: (child: AnyNode) => void): void {
