@@ -15,6 +15,7 @@ import { CloneError, InitializerError, PoolClosedError, WorkerLostError } from "
 import type { PreparedFunction } from "../task/task-function.js";
 import { findThreadOnlyShareable } from "../shared/shareable.js";
 import { findUncloneable } from "../wire/clone-check.js";
+import { packNumbers } from "../wire/numbers.js";
 import { deserializeError } from "../wire/errors.js";
 import { TaskKind, type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
 import { tasksToSend } from "./batching.js";
@@ -343,7 +344,7 @@ export class Scheduler {
       ids[i] = t.id;
       fns[i] = t.fn.id;
       kinds[i] = t.kind;
-      data[i] = t.data;
+      data[i] = t.kind === TaskKind.MapChunk ? (packNumbers(t.data) as unknown[]) : t.data;
       if (t.revive) (revive ??= []).push(i);
       if (t.transferResult) (transferBack ??= []).push(i);
     }

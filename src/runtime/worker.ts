@@ -10,6 +10,7 @@ import { serializeError } from "../wire/errors.js";
 import type { WireError } from "../wire/errors.js";
 import { TaskKind, type FnSpec, type FromWorker, type ToWorker, type WireBatch } from "../wire/messages.js";
 import { decodeShareables } from "../shared/shareable.js";
+import { packNumbers } from "../wire/numbers.js";
 import { loadFunction } from "./load-function.js";
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -112,6 +113,7 @@ function runTask(fnId: number, kind: TaskKind, data: unknown[]): unknown {
     case TaskKind.Apply:
       return fn(...data);
     case TaskKind.MapChunk:
+      // `data` may be a Float64Array (see wire/numbers.ts): read by index all the same.
       return mapChunk(fn, data, false);
     case TaskKind.StarmapChunk:
       return mapChunk(fn, data, true);
@@ -119,20 +121,20 @@ function runTask(fnId: number, kind: TaskKind, data: unknown[]): unknown {
 }
 
 /** fn over each item, in order, one at a time; switches to awaiting only when fn returns promises. */
-function mapChunk(fn: AnyFunction, items: unknown[], spread: boolean): unknown[] | Promise<unknown[]> {
+function mapChunk(fn: AnyFunction, items: unknown[], spread: boolean): unknown[] | Float64Array | Promise<unknown[] | Float64Array> {
   const out = new Array<unknown>(items.length);
   for (let i = 0; i < items.length; i++) {
     const r = spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
     if (isThenable(r)) return finishChunk(fn, items, spread, out, i, r);
     out[i] = r;
   }
-  return out;
+  return packNumbers(out);
 }
 
 async function finishChunk(fn: AnyFunction, items: unknown[], spread: boolean, out: unknown[], i: number, first: PromiseLike<unknown>) {
   out[i] = await first;
   for (let j = i + 1; j < items.length; j++) out[j] = await (spread ? fn(...(items[j] as unknown[])) : fn(items[j]));
-  return out;
+  return packNumbers(out);
 }
 
 function flush(): void {
