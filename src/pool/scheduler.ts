@@ -348,8 +348,9 @@ export class Scheduler {
       if (t.revive) (revive ??= []).push(i);
       if (t.transferResult) (transferBack ??= []).push(i);
     }
+    const args1 = packSingleNumbers(batch);
     try {
-      slot.handle.send({ t: "run", defs, ids, fns, kinds, data, revive, transferBack }, transfer);
+      slot.handle.send({ t: "run", defs, ids, fns, kinds, data: args1 ? [] : data, args1, revive, transferBack }, transfer);
     } catch (error) {
       this.#sendFailed(slot, batch, error);
       return;
@@ -437,6 +438,15 @@ export class Scheduler {
   }
 
   #idleCheck: NodeJS.Immediate | undefined;
+}
+
+/** The arguments of a batch of one-number applies, packed; undefined for any other batch. */
+function packSingleNumbers(batch: Task[]): Float64Array | undefined {
+  if (batch.length < 16) return undefined;
+  for (const t of batch) if (t.kind !== TaskKind.Apply || t.data.length !== 1 || typeof t.data[0] !== "number") return undefined;
+  const out = new Float64Array(batch.length);
+  for (let i = 0; i < batch.length; i++) out[i] = batch[i]!.data[0] as number;
+  return out;
 }
 
 function findInTask(t: Task, context: ContextName): { path: string; reason: string } | null {

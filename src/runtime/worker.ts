@@ -87,7 +87,7 @@ async function drain(): Promise<void> {
     currentTask = id;
     let value: unknown;
     try {
-      const data = batch.revive?.includes(i) ? decodeShareables(batch.data[i]!) : batch.data[i]!;
+      const data = batch.args1 ? [batch.args1[i]] : batch.revive?.includes(i) ? decodeShareables(batch.data[i]!) : batch.data[i]!;
       value = runTask(batch.fns[i]!, batch.kinds[i]!, data);
       if (isThenable(value)) value = await value;
     } catch (error) {
@@ -139,7 +139,7 @@ async function finishChunk(fn: AnyFunction, items: unknown[], spread: boolean, o
 
 function flush(): void {
   if (doneIds.length === 0) return;
-  const msg: FromWorker = { t: "results", ids: doneIds, values: doneValues, errors: doneErrors, busyMs: 0 };
+  const msg: FromWorker = { t: "results", ids: doneIds, values: packNumbers(doneValues), errors: doneErrors, busyMs: 0 };
   const transfer = doneTransfer;
   doneIds = [];
   doneValues = [];

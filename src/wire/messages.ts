@@ -37,6 +37,11 @@ export interface WireBatch {
   fns: number[];
   kinds: TaskKind[];
   data: unknown[][];
+  /**
+   * When every task of the batch takes one number (apply(fn, [n]) in a loop), their arguments
+   * travel packed here instead, and `data` is empty (see wire/numbers.ts).
+   */
+  args1?: Float64Array;
   /** Indices of the tasks whose data holds shareable objects (queues, locks, ...) to rebuild. */
   revive?: number[];
   /** Indices of the tasks whose results' ArrayBuffers should be transferred back (thread context). */
@@ -55,7 +60,8 @@ export type ToWorker =
  */
 export interface WireResults {
   ids: number[];
-  values: unknown[];
+  /** A Float64Array when every value is a number (see wire/numbers.ts). */
+  values: unknown[] | Float64Array;
   errors?: [number, WireError][];
 }
 
