@@ -36,6 +36,25 @@ for (const context of CONTEXTS) {
       });
     });
 
+    it("in one batch, thrown errors and results that cannot be cloned each reach their own caller", async () => {
+      await using pool = new mp.Pool({ processes: 1, context });
+      await Promise.all(Array.from({ length: 500 }, (_, i) => pool.apply((x: number) => x, [i])));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 600 }, (_, i) =>
+          pool.apply((x: number) => {
+            if (x % 5 === 1) throw new Error(`thrown ${x}`);
+            if (x % 5 === 3) return { x, fn: () => x };
+            return x;
+          }, [i]),
+        ),
+      );
+      outcomes.forEach((o, i) => {
+        if (i % 5 === 1) assert.equal((o as PromiseRejectedResult).reason.message, `thrown ${i}`);
+        else if (i % 5 === 3) assert.equal((o as PromiseRejectedResult).reason.name, "CloneError", `task ${i}`);
+        else assert.deepEqual(o, { status: "fulfilled", value: i });
+      });
+    });
+
     it("a crash in the middle of a batch loses no other task's result", async () => {
       await using pool = new mp.Pool({ processes: 2, context });
       // Warm up so that the pool knows the tasks are tiny and batches them.

@@ -164,6 +164,8 @@ function flush(): void {
       msg.values[i] = undefined;
       (msg.errors ??= []).push([i, serializeError(err)]);
     }
+    // The parent reads errors in index order.
+    msg.errors?.sort((a, b) => a[0] - b[0]);
     post(msg);
   }
 }
