@@ -5,6 +5,8 @@ import { describe, it } from "node:test";
 import * as mp from "multiproc";
 import { CONTEXTS } from "./helpers.ts";
 
+const tasks = mp.tasksFrom<typeof import("./fixtures/tasks.ts")>(new URL("./fixtures/tasks.ts", import.meta.url));
+
 for (const context of CONTEXTS) {
   describe(`batching (${context})`, () => {
     it("thousands of tiny tasks in bursts: each caller gets its own result, in order", async () => {
@@ -71,6 +73,15 @@ for (const context of CONTEXTS) {
           assert.deepEqual(o, { status: "fulfilled", value: i + 1 });
         }
       });
+    });
+
+    it("a pool warmed up by tiny tasks does not batch a new, heavy function", async () => {
+      await using pool = new mp.Pool({ processes: 2, context });
+      await Promise.all(Array.from({ length: 3000 }, (_, i) => pool.apply((x: number) => x, [i])));
+      // One slow task and four quick ones: the worker that takes the slow one must not also
+      // have been handed quick ones up front, which the other worker finishes meanwhile.
+      const ran = await pool.map(tasks.spinIn, [600, 20, 20, 20, 20], { chunksize: 1 });
+      assert.equal(ran.filter((w) => w === ran[0]).length, 1, `workers: ${ran.join(", ")}`);
     });
 
     it("a lone task leaves at once, while a burst is in flight", async () => {

@@ -1,6 +1,6 @@
 // How many tasks a worker should be sent now: the batching policy. A worker with nothing to do
-// gets a task at once. Once tasks have proved tiny (by the moving average of how long they take
-// in the workers), they travel in batches sized to carry about BATCH_TARGET_MS of work, shared
+// gets a task at once. Once tasks have proved tiny (by the moving average of how long tasks of
+// that function take in the workers), they travel in batches sized to carry about BATCH_TARGET_MS of work, shared
 // fairly among the ready workers, and each worker holds a second batch so it never idles while
 // the next one crosses the wire. Short tasks get one task queued ahead; slow ones go one at a
 // time to whichever worker is free, as in Python's Pool.

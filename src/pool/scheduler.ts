@@ -47,8 +47,12 @@ export class Scheduler {
   readonly #opts: SchedulerOptions;
   readonly #queue = new TaskQueue<Task>();
   readonly #slots = new Set<WorkerSlot>();
-  /** Moving average of how long one task takes in a worker, once known. */
-  #avgTaskMs: number | undefined;
+  /**
+   * Moving average of how long one task takes in a worker, per function: a pool warmed up by tiny
+   * tasks must not batch the first calls of a heavy function (that would split them statically
+   * between workers); a function without an estimate goes one task at a time.
+   */
+  readonly #avgTaskMs = new Map<number, number>();
   #state: "running" | "closing" | "terminated" = "running";
   #broken: Error | null = null;
   #startFailures = 0;
@@ -195,10 +199,15 @@ export class Scheduler {
   #onResults(slot: WorkerSlot, results: WireResults, busyMs: number): void {
     const { ids, values, errors } = results;
     const perTask = busyMs / ids.length;
-    this.#avgTaskMs = this.#avgTaskMs === undefined ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3;
+    let learnt = -1;
     let e = 0;
     for (let i = 0; i < ids.length; i++) {
       const task = slot.answered(ids[i]!);
+      if (task && task.fn.id !== learnt) {
+        learnt = task.fn.id;
+        const avg = this.#avgTaskMs.get(learnt);
+        this.#avgTaskMs.set(learnt, avg === undefined ? perTask : avg * 0.7 + perTask * 0.3);
+      }
       const failed = errors !== undefined && e < errors.length && errors[e]![0] === i;
       const error = failed ? errors[e++]![1] : undefined;
       if (!task || task.state === "settled") continue;
@@ -294,7 +303,7 @@ export class Scheduler {
         if (!slot.ready || slot.retiring || slot.stopped) continue;
         while (this.#queue.length > 0) {
           const room = tasksToSend({
-            avgTaskMs: this.#avgTaskMs,
+            avgTaskMs: this.#avgTaskMs.get(this.#queue.peek()?.fn.id ?? -1),
             queued: this.#queue.length,
             readyWorkers: readySlots,
             inflight: slot.inflightCount,
