@@ -1,9 +1,10 @@
 // How many tasks a worker should be sent now: the batching policy. A worker with nothing to do
-// gets a task at once. Once tasks have proved tiny (by the moving average of how long tasks of
-// that function take in the workers), they travel in batches sized to carry about BATCH_TARGET_MS of work, shared
-// fairly among the ready workers, and each worker holds a second batch so it never idles while
-// the next one crosses the wire. Short tasks get one task queued ahead; slow ones go one at a
-// time to whichever worker is free, as in Python's Pool.
+// gets a task at once. Once a function's tasks have proved tiny (by the moving average of how
+// long that function's tasks take in the workers), they travel in batches sized to carry about
+// BATCH_TARGET_MS of work, shared fairly among the ready workers, and each worker holds a
+// second batch so it never idles while the next one crosses the wire. Short tasks get one task
+// queued ahead; slow ones, and a function not seen yet, go one at a time to whichever worker is
+// free, as in Python's Pool.
 
 /** Tasks faster than this (ms, moving average) are batched. */
 const TINY_TASK_MS = 0.5;
