@@ -2,7 +2,10 @@
 // process table (not the pool's own bookkeeping) to prove no worker is left behind.
 
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { ContextName } from "multiproc";
 
 export const CONTEXTS: ContextName[] = ["process", "thread"];
@@ -62,4 +65,22 @@ export function describePid(pid: number): string {
   } catch {
     return `${pid} (gone)`;
   }
+}
+
+const ourSegments = (): string[] =>
+  existsSync("/dev/shm") ? readdirSync("/dev/shm").filter((f) => f.startsWith(`multiproc-${process.pid}-`)) : [];
+
+/**
+ * No shared-memory segment this test process created is left in /dev/shm. Segments are unlinked
+ * by their creator when its object is garbage-collected (or at exit): collect until they are
+ * gone, then assert it.
+ */
+export async function assertNoSegmentsLeft(): Promise<void> {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  for (let i = 0; i < 50 && ourSegments().length > 0; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.deepEqual(ourSegments(), [], "segments left in /dev/shm");
 }

@@ -4,8 +4,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS, waitFor } from "./helpers.ts";
-import { assertNoSegmentsLeft } from "./fixtures/queue-shm.ts";
+import { CONTEXTS, waitFor, assertNoSegmentsLeft } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/queue-tasks.ts")>(new URL("./fixtures/queue-tasks.ts", import.meta.url));
 

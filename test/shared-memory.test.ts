@@ -4,8 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS } from "./helpers.ts";
-import { assertNoSegmentsLeft } from "./sync-helpers.ts";
+import { CONTEXTS, assertNoSegmentsLeft } from "./helpers.ts";
 
 const named = `sync-test-${process.pid}`;
 after(async () => {

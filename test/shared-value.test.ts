@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS } from "./helpers.ts";
-import { assertNoSegmentsLeft } from "./sync-helpers.ts";
+import { CONTEXTS, assertNoSegmentsLeft } from "./helpers.ts";
 
 after(assertNoSegmentsLeft);
 
