@@ -157,7 +157,7 @@ class Runner {
   }
 
   async imap(python: boolean): Promise<void> {
-    this.rows.push(await attempt({ workload: "W6", peer: "node + tsx, idle", variant: "peak RSS", unit: "MiB", higherIsBetter: false }, () => w6Idle(this.config)));
+    this.rows.push(await attempt({ workload: "W6", peer: "node, idle", variant: "peak RSS", unit: "MiB", higherIsBetter: false }, () => w6Idle(this.config)));
     for (const { key, peer } of this.available) {
       log(`${peer.label}: W6 (${this.config.w6Items} items, fresh process)`);
       try {

@@ -1,5 +1,5 @@
 // W6, inside a fresh process: imap over a lazy generator, then this process's peak RSS.
-// Usage: node --import tsx bench/workloads/w6-child.ts <peer key | idle> <items> <chunksize> <workers>
+// Usage (w6.ts bundles it first): node bench/.build/w6-child.mjs <peer key | idle> <items> <chunksize> <workers>
 // Prints one JSON line: { ms, maxRssKiB }.
 import { readFileSync } from "node:fs";
 import { makePeer } from "../peers/registry.ts";
