@@ -375,21 +375,27 @@ int32_t* cell_of(napi_env env, napi_value* argv, Segment** seg) {
   return reinterpret_cast<int32_t*>(static_cast<char*>(data) + static_cast<size_t>(off));
 }
 
-// wait(buffer, byteOffset, expected, timeoutMs) -> "ok" | "not-equal" | "timed-out".
-// Blocks the calling JS thread: meant for worker code, like Atomics.wait. Infinity = no timeout.
-napi_value Wait(napi_env env, napi_callback_info info) {
+// The arguments of wait and waitAsync: (buffer, byteOffset, expected, timeoutMs). Returns the
+// cell (with its segment held in *seg) or nullptr with a JS exception pending.
+int32_t* wait_args(napi_env env, napi_callback_info info, int32_t* expected, double* timeout, Segment** seg) {
   size_t argc = 4;
   napi_value argv[4];
   CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  int32_t expected;
-  double timeout;
-  if (napi_get_value_int32(env, argv[2], &expected) != napi_ok) {
+  if (napi_get_value_int32(env, argv[2], expected) != napi_ok) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected must be a number");
     return nullptr;
   }
-  if (!get_double(env, argv[3], &timeout, "timeoutMs")) return nullptr;
+  if (!get_double(env, argv[3], timeout, "timeoutMs")) return nullptr;
+  return cell_of(env, argv, seg);
+}
+
+// wait(buffer, byteOffset, expected, timeoutMs) -> "ok" | "not-equal" | "timed-out".
+// Blocks the calling JS thread: meant for worker code, like Atomics.wait. Infinity = no timeout.
+napi_value Wait(napi_env env, napi_callback_info info) {
+  int32_t expected;
+  double timeout;
   Segment* s = nullptr;
-  int32_t* cell = cell_of(env, argv, &s);
+  int32_t* cell = wait_args(env, info, &expected, &timeout, &s);
   if (!cell) return nullptr;
   int err = 0;
   WaitResult r = futex_wait(cell, expected, timeout, &err);
@@ -564,18 +570,10 @@ int submit_wait(AsyncWait* w) {
 // waitAsync(buffer, byteOffset, expected, timeoutMs) -> Promise<"ok"|"not-equal"|"timed-out">.
 // The pending wait keeps the event loop alive, as a lock acquisition should.
 napi_value WaitAsync(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
   int32_t expected;
   double timeout;
-  if (napi_get_value_int32(env, argv[2], &expected) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected must be a number");
-    return nullptr;
-  }
-  if (!get_double(env, argv[3], &timeout, "timeoutMs")) return nullptr;
   Segment* s = nullptr;
-  int32_t* cell = cell_of(env, argv, &s);
+  int32_t* cell = wait_args(env, info, &expected, &timeout, &s);
   if (!cell) return nullptr;
 
   napi_value promise;

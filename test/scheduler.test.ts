@@ -135,11 +135,13 @@ for (const context of CONTEXTS) {
 }
 
 describe("transferResult (thread)", () => {
-  it("moves the result's buffers back instead of copying them", async () => {
+  it("moves the result's buffer back instead of copying it; without it the worker keeps its own", async () => {
     await using pool = new mp.Pool({ processes: 1, context: "thread" });
-    const data = new Float64Array(1 << 16).fill(1);
-    const back = await pool.apply((a: Float64Array) => a.map((v) => v * 2), [data], { transfer: [data.buffer], transferResult: true });
-    assert.equal(back.length, 1 << 16);
-    assert.equal(back[7], 2);
+    const copied = await pool.apply(tasks.keepAndReturn, [1024]);
+    assert.equal(copied[1023], 2);
+    assert.equal(await pool.apply(tasks.keptBytes), 8192, "copied: the worker's array is intact");
+    const moved = await pool.apply(tasks.keepAndReturn, [1024], { transferResult: true });
+    assert.equal(moved[1023], 2);
+    assert.equal(await pool.apply(tasks.keptBytes), 0, "transferred: the worker's buffer is detached");
   });
 });

@@ -137,14 +137,7 @@ export class Scheduler {
   terminate(): Promise<void> {
     if (this.#state !== "terminated") {
       this.#state = "terminated";
-      const error = new PoolClosedError("The pool was terminated before this task finished");
-      for (const task of this.#queue.drain()) this.#settle(task, false, error);
-      for (const slot of this.#slots) {
-        for (const task of slot.takeUnanswered()) this.#settle(task, false, error);
-        slot.stopped = true;
-        slot.handle.terminate();
-      }
-      this.#shutdown();
+      this.#failAll(new PoolClosedError("The pool was terminated before this task finished"), (slot) => slot.handle.terminate());
     }
     return this.allExited();
   }
@@ -284,11 +277,16 @@ export class Scheduler {
   #breakPool(error: Error): void {
     if (this.#broken) return;
     this.#broken = error;
+    this.#failAll(error, (slot) => slot.handle.kill());
+  }
+
+  /** Reject every queued and running task with `error`, and stop every worker with `stop`. */
+  #failAll(error: Error, stop: (slot: WorkerSlot) => void): void {
     for (const task of this.#queue.drain()) this.#settle(task, false, error);
     for (const slot of this.#slots) {
       for (const task of slot.takeUnanswered()) this.#settle(task, false, error);
       slot.stopped = true;
-      slot.handle.kill();
+      stop(slot);
     }
     this.#shutdown();
   }
