@@ -4,6 +4,7 @@
 //                             an ArrayBuffer whose bytes ARE the mapping (no copy, no messages).
 //   wait/waitAsync/wake       Linux futex on a 32-bit cell of a mapping, across processes.
 //   processAlive/StartTime    so a lock word holding an owner's pid can detect a dead owner.
+//   dieWithParent             a worker process dies with its parent, without a watchdog thread.
 //
 // Why pure Node-API (napi_create_external_arraybuffer) and not v8::SharedArrayBuffer:
 // Node-API is ABI-stable, so one build serves Node 20, 22 and 24. The ArrayBuffer is not a
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -641,6 +643,30 @@ bool read_stat(int pid, char* state, unsigned long long* start) {
   return true;
 }
 
+// dieWithParent(parentPid) -> true. The kernel sends this process SIGKILL when the thread that
+// spawned it exits (PR_SET_PDEATHSIG): for a parent spawning from its main thread, when the
+// parent dies, however it dies. A parent that died before this call is caught by the getppid()
+// check: we have been re-parented already.
+napi_value DieWithParent(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t parent;
+  if (napi_get_value_int32(env, argv[0], &parent) != napi_ok || parent <= 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "parentPid must be a positive integer");
+    return nullptr;
+  }
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+    int e = errno;
+    napi_throw_error(env, errno_code(e), (std::string("prctl(PR_SET_PDEATHSIG): ") + strerror(e)).c_str());
+    return nullptr;
+  }
+  if (getppid() != parent) kill(getpid(), SIGKILL);
+  napi_value r;
+  napi_get_boolean(env, true, &r);
+  return r;
+}
+
 // processAlive(pid) -> boolean. kill(pid, 0) alone says yes for a zombie (a dead child not yet
 // reaped by its parent), which would keep a dead owner's lock "held" until the reap.
 napi_value ProcessAlive(napi_env env, napi_callback_info info) {
@@ -694,6 +720,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"wake", nullptr, Wake, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"processAlive", nullptr, ProcessAlive, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"processStartTime", nullptr, ProcessStartTime, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dieWithParent", nullptr, DieWithParent, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
     throw_last(env, "napi_define_properties");

@@ -309,4 +309,33 @@ describe("across processes", { skip }, () => {
       shm().close(buffer);
     }
   });
+
+  test("dieWithParent: the kernel kills a spinning process when its parent dies, or at once if it already has", async () => {
+    assert.throws(() => shm().dieWithParent(0), { code: "ERR_INVALID_ARG_TYPE" });
+    const addon = JSON.stringify(new URL("../native/build/Release/multiproc_shm.node", import.meta.url).pathname);
+    const arm = (parent: string) =>
+      `require(${addon}).dieWithParent(${parent}); console.log(process.pid); for (;;);`;
+    // Armed against a pid that is not its parent: it has lost its parent already.
+    const orphan = spawn(process.execPath, ["-e", arm("1")], { stdio: "ignore" });
+    const signal = await new Promise((r) => orphan.on("exit", (_code, sig) => r(sig)));
+    assert.equal(signal, "SIGKILL");
+    // A middle process starts a spinning child armed against it; we kill the middle one.
+    const middle = spawn(
+      process.execPath,
+      ["-e", `require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(arm("process.ppid"))}], { stdio: "inherit" }); setInterval(() => {}, 1000);`],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const pid = Number(await new Promise<string>((r) => middle.stdout.once("data", (d: Buffer) => r(d.toString()))));
+    try {
+      assert.equal(shm().processAlive(pid), true);
+      middle.kill("SIGKILL");
+      const deadline = Date.now() + 2000;
+      while (shm().processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(shm().processAlive(pid), false, "the spinning child outlived its parent");
+    } finally {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
+  });
 });

@@ -3,6 +3,7 @@
 // in the thread context.
 
 import { fork, type ChildProcess } from "node:child_process";
+import { isMainThread } from "node:worker_threads";
 import { inheritedExecArgv, workerEntry, type SpawnWorker, type WorkerHandle } from "./backend.js";
 
 const live = new Set<ChildProcess>();
@@ -21,7 +22,10 @@ export const spawnProcess: SpawnWorker = (options) => {
   installExitHook();
   const execArgv = [...(options.execArgv ?? inheritedExecArgv())];
   if (options.maxHeapMb !== undefined) execArgv.push(`--max-old-space-size=${options.maxHeapMb}`);
-  const child = fork(workerEntry, [], {
+  // Who the parent is, for the child's watchdog (src/runtime/worker.ts): the kernel's parent-death
+  // signal follows the spawning *thread*, so it only stands for the parent's life when that is
+  // the main thread.
+  const child = fork(workerEntry, [String(process.pid), isMainThread ? "main-thread" : "worker-thread"], {
     serialization: "advanced",
     execArgv,
     env: options.env ?? process.env,

@@ -13,6 +13,7 @@
 //     Atomics.wait/notify refuse a non-shared buffer: use wait/waitAsync/wake below instead.
 //   - wait/waitAsync/wake: Linux futex on a 32-bit cell, across processes.
 //   - processAlive/processStartTime: to tell that a lock's owner (pid in the lock word) died.
+//   - dieWithParent: a worker process goes when its parent does, with no watchdog thread.
 //
 // Lifetime: the mapping lives until close(buffer) or until the ArrayBuffer is garbage collected
 // (and until any wait on it returns). The *name* lives until unlink(name): its creator unlinks
@@ -51,6 +52,9 @@ export interface ShmBinding {
   /** The process's start time (clock ticks since boot), or null if it does not exist. Store it
    * beside a pid to tell a dead owner from a new process that reused its pid. */
   processStartTime(pid: number): number | null;
+  /** Has the kernel SIGKILL this process when the thread that spawned it exits
+   * (PR_SET_PDEATHSIG), and kills it now if `parentPid` is no longer its parent. */
+  dieWithParent(parentPid: number): boolean;
 }
 
 /** The addon was not built (or cannot load here). Process-context shared memory needs it. */
