@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as mp from "multiproc";
+import { ChildProcess } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import { CONTEXTS } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/tasks.ts")>(new URL("./fixtures/tasks.ts", import.meta.url));
@@ -93,6 +95,29 @@ for (const context of CONTEXTS) {
       assert.equal((await burst).length, 5000);
     });
 
+    it("a lone call and its result travel as one flat array each; an unclonable lone result still says why", async () => {
+      const sent: unknown[] = [];
+      const received: unknown[] = [];
+      const restore = spyOnMessages(sent, received);
+      try {
+        await using pool = new mp.Pool({ processes: 1, context });
+        const double = (x: number) => x * 2;
+        assert.equal(await pool.apply(double, [1]), 2); // the first call also defines the function
+        sent.length = 0;
+        received.length = 0;
+        assert.equal(await pool.apply(double, [21]), 42);
+        const [tag, id, value] = received[0] as [number, number, unknown];
+        assert.deepEqual([received.length, tag, value], [1, 1, 42]);
+        // A child process's send() is its own, not the prototype's: only threads show what went out.
+        if (context === "thread") assert.deepEqual(sent, [[0, id, (sent[0] as number[])[2], 0, 21]]);
+        const err = await pool.apply(() => Symbol("no")).catch((e: unknown) => e);
+        assert.ok(err instanceof mp.CloneError, String(err));
+        assert.equal(err.path, "result");
+      } finally {
+        restore();
+      }
+    });
+
     it("retries: worker losses are retried; thrown errors only with retryErrors", async () => {
       await using pool = new mp.Pool({ processes: 1, context });
       const flaky = (marker: string) => {
@@ -145,3 +170,28 @@ describe("transferResult (thread)", () => {
     assert.equal(await pool.apply(tasks.keptBytes), 0, "transferred: the worker's buffer is detached");
   });
 });
+
+type Methods = Record<string, (...a: unknown[]) => unknown>;
+
+/** Records what the parent posts to thread workers and what any worker sends it; returns the undo. */
+function spyOnMessages(sent: unknown[], received: unknown[]): () => void {
+  const worker = Worker.prototype as unknown as Methods;
+  const postMessage = worker.postMessage!;
+  worker.postMessage = function (this: unknown, msg: unknown, ...rest: unknown[]) {
+    sent.push(msg);
+    return postMessage.call(this, msg, ...rest);
+  };
+  const emits = [Worker.prototype, ChildProcess.prototype].map((proto) => {
+    const p = proto as unknown as Methods;
+    const emit = p.emit!;
+    p.emit = function (this: unknown, event: unknown, ...args: unknown[]) {
+      if (event === "message") received.push(args[0]);
+      return emit.call(this, event, ...args);
+    };
+    return () => (p.emit = emit);
+  });
+  return () => {
+    worker.postMessage = postMessage;
+    for (const undo of emits) undo();
+  };
+}

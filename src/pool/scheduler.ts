@@ -17,7 +17,7 @@ import { findThreadOnlyShareable } from "../shared/shareable.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { packNumbers } from "../wire/numbers.js";
 import { deserializeError } from "../wire/errors.js";
-import { TaskKind, type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
+import { ONE_TASK, OneFlags, TaskKind, type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
 import { tasksToSend } from "./batching.js";
 import type { Task } from "./task.js";
 import { TaskQueue } from "./task-queue.js";
@@ -167,6 +167,10 @@ export class Scheduler {
   }
 
   #onMessage(slot: WorkerSlot, msg: FromWorker): void {
+    if (Array.isArray(msg)) {
+      this.#onResults(slot, { ids: [msg[1]], values: [msg[2]] }, msg[3]);
+      return;
+    }
     switch (msg.t) {
       case "results":
         this.#onResults(slot, msg, msg.busyMs);
@@ -357,7 +361,12 @@ export class Scheduler {
     }
     const args1 = packSingleNumbers(batch);
     try {
-      slot.handle.send({ t: "run", defs, ids, fns, kinds, data: args1 ? [] : data, args1, revive, transferBack }, transfer);
+      if (n === 1 && defs === undefined && kinds[0] === TaskKind.Apply) {
+        const flags = (revive ? OneFlags.Revive : 0) | (transferBack ? OneFlags.TransferBack : 0);
+        slot.handle.send([ONE_TASK, ids[0]!, fns[0]!, flags, ...data[0]!], transfer);
+      } else {
+        slot.handle.send({ t: "run", defs, ids, fns, kinds, data: args1 ? [] : data, args1, revive, transferBack }, transfer);
+      }
     } catch (error) {
       this.#sendFailed(slot, batch, error);
       return;

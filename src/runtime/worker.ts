@@ -8,7 +8,16 @@ import { CloneError } from "../errors.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { serializeError } from "../wire/errors.js";
 import type { WireError } from "../wire/errors.js";
-import { TaskKind, type FnSpec, type FromWorker, type ToWorker, type WireBatch } from "../wire/messages.js";
+import {
+  ONE_RESULT,
+  OneFlags,
+  TaskKind,
+  type FnSpec,
+  type FromWorker,
+  type RunOne,
+  type ToWorker,
+  type WireBatch,
+} from "../wire/messages.js";
 import { decodeShareables } from "../shared/shareable.js";
 import { native } from "../shared/native.js";
 import { packNumbers } from "../wire/numbers.js";
@@ -140,15 +149,26 @@ async function finishChunk(fn: AnyFunction, items: unknown[], spread: boolean, o
 
 function flush(): void {
   if (doneIds.length === 0) return;
-  const msg: FromWorker = { t: "results", ids: doneIds, values: packNumbers(doneValues), errors: doneErrors, busyMs: 0 };
+  const now = performance.now();
+  const busyMs = now - windowStart;
+  windowStart = now;
+  const ids = doneIds;
+  const values = doneValues;
+  const errors = doneErrors;
   const transfer = doneTransfer;
   doneIds = [];
   doneValues = [];
   doneErrors = undefined;
   doneTransfer = [];
-  const now = performance.now();
-  msg.busyMs = now - windowStart;
-  windowStart = now;
+  // A lone value travels flat (see RunOne in wire/messages.ts). One that cannot be cloned goes
+  // the long way below, which turns it into an error saying why.
+  if (ids.length === 1 && errors === undefined) {
+    try {
+      post([ONE_RESULT, ids[0]!, values[0], busyMs], transfer);
+      return;
+    } catch {}
+  }
+  const msg: FromWorker = { t: "results", ids, values: packNumbers(values), errors, busyMs };
   try {
     post(msg, transfer);
   } catch (error) {
@@ -273,7 +293,21 @@ async function onProcess(msg: Extract<ToWorker, { t: "process" }>): Promise<void
   }
 }
 
+/** A lone task, as a batch of one: it waits behind earlier messages like any other. */
+function onRunOne([, id, fnId, flags, ...args]: RunOne): void {
+  onRun({
+    t: "run",
+    ids: [id],
+    fns: [fnId],
+    kinds: [TaskKind.Apply],
+    data: [args],
+    revive: flags & OneFlags.Revive ? [0] : undefined,
+    transferBack: flags & OneFlags.TransferBack ? [0] : undefined,
+  });
+}
+
 function onMessage(msg: ToWorker): void {
+  if (Array.isArray(msg)) return onRunOne(msg);
   switch (msg.t) {
     case "run":
       return onRun(msg);

@@ -2,6 +2,8 @@
 // error's own properties (code, errno, ...) survive on both contexts; structured clone alone
 // keeps the first four and silently drops the rest.
 
+import { CloneError } from "../errors.js";
+
 export interface WireError {
   /** true when the thrown value was an Error (or looked like one); false for throw "a string", throw {..}. */
   isError: boolean;
@@ -13,6 +15,8 @@ export interface WireError {
   props?: Record<string, unknown>;
   /** The thrown value itself, when it was not an Error and could be cloned. */
   value?: unknown;
+  /** One of multiproc's own classes (see OWN), rebuilt as such so that instanceof works. */
+  own?: true;
 }
 
 const MAX_CAUSE_DEPTH = 8;
@@ -28,6 +32,7 @@ export function serializeError(thrown: unknown, depth = 0): WireError {
     message: String(err.message ?? ""),
     stack: typeof err.stack === "string" ? err.stack : undefined,
   };
+  if (Object.hasOwn(OWN, out.name) && err instanceof OWN[out.name]!.Class) out.own = true;
   if (err.cause !== undefined && depth < MAX_CAUSE_DEPTH) out.cause = serializeError(err.cause, depth + 1);
   for (const key of Object.keys(err)) {
     if (key === "name" || key === "message" || key === "stack" || key === "cause") continue;
@@ -50,14 +55,19 @@ const BUILTIN: Record<string, new (message?: string) => Error> = {
 };
 
 /**
- * Rebuild a worker's error in the parent: same class where it is a built-in one (an Error
- * named after the original otherwise), same message, the worker's stack, then `callerStack`
+ * Rebuild a worker's error in the parent: same class where it is a built-in one or one of
+ * multiproc's own (an Error named after the original otherwise), same message, the worker's stack, then `callerStack`
  * (where the call was made in the parent), so both sides of the boundary show.
  */
+/** multiproc's error classes that a worker raises itself (a result it cannot send back). */
+const OWN: Record<string, { Class: abstract new (...args: never[]) => Error; make(message: string): Error }> = {
+  CloneError: { Class: CloneError, make: (message) => new CloneError(message, "") },
+};
+
 export function deserializeError(wire: WireError, callerStack?: string): unknown {
   if (!wire.isError) return wire.value;
-  const Ctor = BUILTIN[wire.name] ?? Error;
-  const err = new Ctor(wire.message) as Error & Record<string, unknown>;
+  const err = (wire.own ? OWN[wire.name]!.make(wire.message) : new (BUILTIN[wire.name] ?? Error)(wire.message)) as Error &
+    Record<string, unknown>;
   if (err.name !== wire.name) {
     Object.defineProperty(err, "name", { value: wire.name, writable: true, configurable: true, enumerable: false });
   }

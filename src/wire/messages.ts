@@ -6,7 +6,9 @@
 //     | -- init {name, initializer?} ------->  |  runs the initializer once
 //     | <------------------------- ready ---- |  (or init-error, and the pool stops using it)
 //     | -- run {defs?, batch} -------------->  |  defs: functions this worker has not seen yet
+//     | -- [ONE_TASK, ...] ------------------>  |  or a lone apply task, as one flat array
 //     | <------------- results {batch} ------ |  one message per batch, or sooner for slow tasks
+//     | <---------------- [ONE_RESULT, ...] -- |  or a lone result
 //     | -- exit ----------------------------->  |  finish what was sent, then exit 0
 //
 // A worker runs its tasks one at a time, in the order it received them. It flushes the results
@@ -48,9 +50,26 @@ export interface WireBatch {
   transferBack?: number[];
 }
 
+/**
+ * The one-task forms, for the latency of a lone awaited call. Every object in a message costs
+ * its own serialization on both sides, so a lone task and its result travel as one flat array
+ * each: a round trip of `await pool.apply(f, [x])` costs about as much as raw postMessage of
+ * a number (the batch forms cost ~15 µs more here). Only for apply tasks whose function the
+ * worker already has; anything else goes as a batch of one.
+ */
+export const ONE_TASK = 0;
+export const ONE_RESULT = 1;
+/** Bits of RunOne's flags: the same meanings as WireBatch's revive and transferBack. */
+export const OneFlags = { Revive: 1, TransferBack: 2 } as const;
+/** [ONE_TASK, task id, function id, flags, ...args] */
+export type RunOne = [typeof ONE_TASK, number, number, number, ...unknown[]];
+/** [ONE_RESULT, task id, value, busyMs]: a value, never an error (errors go as results). */
+export type OneResult = [typeof ONE_RESULT, number, unknown, number];
+
 export type ToWorker =
   | { t: "init"; name: string; index: number; initializer?: FnSpec; initargs?: unknown[]; revive?: boolean }
   | ({ t: "run"; defs?: [number, FnSpec][] } & WireBatch)
+  | RunOne
   | { t: "process"; name: string; target: FnSpec; args: unknown[]; revive?: boolean }
   | { t: "exit" };
 
@@ -66,6 +85,7 @@ export interface WireResults {
 }
 
 export type FromWorker =
+  | OneResult
   | { t: "ready" }
   | { t: "init-error"; error: WireError }
   /** busyMs: time spent running these tasks, which the pool uses to size its batches. */
