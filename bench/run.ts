@@ -14,7 +14,7 @@ import { peerFactories } from "./peers/registry.ts";
 import { peerVersion } from "./peers/resolve.ts";
 import { openRawEcho } from "./peers/raw.ts";
 import { PYTHON, pythonRows, pythonScalingRows, pythonVersion, pythonW6Rows } from "./peers/python.ts";
-import type { Peer } from "./peers/types.ts";
+import type { Peer, PoolHandle } from "./peers/types.ts";
 import { formatReport } from "./report.ts";
 import type { Results, Row, WorkloadId } from "./results.ts";
 import { computeTargets, RAW } from "./targets.ts";
@@ -23,8 +23,8 @@ import { attempt, errorMessage, naRow } from "./workloads/na.ts";
 import { w1 } from "./workloads/w1.ts";
 import { w2, w2Items } from "./workloads/w2.ts";
 import { measureSpeedup, serialRow, spinBaseline, w3, type SpinBaseline } from "./workloads/w3.ts";
-import { w4 } from "./workloads/w4.ts";
-import { w5 } from "./workloads/w5.ts";
+import { w4, type EchoPeer } from "./workloads/w4.ts";
+import { EXTRA_CA_UNSET, nodeBoot, w5 } from "./workloads/w5.ts";
 import { w6, w6Idle } from "./workloads/w6.ts";
 
 interface Options {
@@ -95,17 +95,17 @@ class Runner {
     }
   }
 
-  /** W1 to W4 on one warm pool per peer. */
+  /** W1 to W3 on one warm pool per peer. */
   async pooledWorkloads(baseline: SpinBaseline | null): Promise<void> {
+    if (!(["W1", "W2", "W3"] as const).some((w) => this.wants(w))) return;
     const items = w2Items(this.config);
     for (const { peer } of this.available) {
-      
       let pool;
       try {
         pool = await peer.open(this.config.workers);
         await pool.square(1); // the workers are up
       } catch (error) {
-        for (const workload of ["W1", "W2", "W3", "W4"] as const) {
+        for (const workload of ["W1", "W2", "W3"] as const) {
           if (this.wants(workload)) this.rows.push(naRow({ workload, peer: peer.label, unit: "", higherIsBetter: true }, error));
         }
         await pool?.close().catch(() => undefined);
@@ -119,32 +119,42 @@ class Runner {
       if (this.wants("W2")) this.rows.push(await attempt({ workload: "W2", peer: peer.label, unit: "items/s", higherIsBetter: true }, () => w2(peer, p, this.config, items)));
       if (this.wants("W3")) step("W3");
       if (this.wants("W3") && baseline !== null) this.rows.push(await attempt({ workload: "W3", peer: peer.label, unit: "x", higherIsBetter: true }, () => w3(peer, p, this.config, baseline)));
-      if (this.wants("W4")) {
-        step("W4");
-        for (const variant of ["copy", "transfer"] as const) {
-          const echo = variant === "copy" ? p.echoCopy : p.echoTransfer;
-          const base = { workload: "W4" as const, peer: peer.label, variant, unit: "ms/round trip", higherIsBetter: false };
-          if (echo === undefined) {
-            this.rows.push({ ...base, value: null, note: `n/a (${variant === "copy" ? "typed arrays do not survive its IPC" : "not possible across processes"})` });
-          } else {
-            this.rows.push(await attempt(base, () => w4(peer.label, variant, echo, this.config)));
-          }
-        }
-      }
       await pool.close().catch((error: unknown) => log(`${peer.label}: close failed: ${errorMessage(error)}`));
     }
   }
 
-  async rawW4(): Promise<void> {
-    log(`${RAW}: W4`);
-    const raw = await openRawEcho();
+  /** W4, both variants: every peer (and raw worker_threads) on a pool of its own, interleaved. */
+  async transfers(): Promise<void> {
+    const opened: { peer: Peer; pool: PoolHandle }[] = [];
+    for (const { peer } of this.available) {
+      try {
+        const pool = await peer.open(this.config.workers);
+        opened.push({ peer, pool });
+        await pool.square(1); // the workers are up
+      } catch (error) {
+        for (const variant of ["copy", "transfer"]) this.rows.push(naRow({ workload: "W4", peer: peer.label, variant, unit: "", higherIsBetter: false }, error));
+      }
+    }
+    const raw = this.wantsPeer("raw") ? await openRawEcho() : null;
     try {
       for (const variant of ["copy", "transfer"] as const) {
-        const base = { workload: "W4" as const, peer: RAW, variant, unit: "ms/round trip", higherIsBetter: false };
-        this.rows.push(await attempt(base, () => w4(RAW, variant, (d) => raw.echo(d, variant === "transfer"), this.config)));
+        log(`W4 ${variant}: ${opened.length + (raw ? 1 : 0)} peers, interleaved`);
+        const peers: EchoPeer[] = [];
+        for (const { peer, pool } of opened) {
+          const echo = variant === "copy" ? pool.echoCopy : pool.echoTransfer;
+          if (echo === undefined) {
+            const why = variant === "copy" ? "typed arrays do not survive its IPC" : "not possible across processes";
+            this.rows.push({ workload: "W4", peer: peer.label, variant, unit: "ms/round trip", higherIsBetter: false, value: null, note: `n/a (${why})` });
+          } else {
+            peers.push({ peer: peer.label, echo });
+          }
+        }
+        if (raw) peers.push({ peer: RAW, echo: (d) => raw.echo(d, variant === "transfer") });
+        this.rows.push(...(await w4(variant, peers, this.config)));
       }
     } finally {
-      await raw.close();
+      await raw?.close();
+      for (const { peer, pool } of opened) await pool.close().catch((error: unknown) => log(`${peer.label}: close failed: ${errorMessage(error)}`));
     }
   }
 
@@ -154,6 +164,21 @@ class Runner {
       this.rows.push(await attempt({ workload: "W5", peer: peer.label, unit: "ms", higherIsBetter: false }, () => w5(peer, this.config)));
     }
     this.addUnavailable("W5");
+    // Node 20 parses the whole CA bundle at start-up when NODE_EXTRA_CA_CERTS is set
+    // (nodejs/node#40524; Node 24 defers it): every child process pays it, Python does not.
+    // Show what it costs here, and the process pools without it.
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      const unset = { ...process.env };
+      delete unset.NODE_EXTRA_CA_CERTS;
+      const boot = { workload: "W5" as const, peer: "node -e 0 (Node's own start-up)", unit: "ms", higherIsBetter: false };
+      this.rows.push(await attempt({ ...boot, variant: "as set here" }, async () => ({ ...boot, variant: "as set here", ...nodeBoot(process.env, this.config) })));
+      this.rows.push(await attempt({ ...boot, variant: EXTRA_CA_UNSET }, async () => ({ ...boot, variant: EXTRA_CA_UNSET, ...nodeBoot(unset, this.config) })));
+      for (const { peer } of this.available.filter(({ peer }) => peer.context === "process")) {
+        log(`${peer.label}: W5, ${EXTRA_CA_UNSET}`);
+        const base = { workload: "W5" as const, peer: peer.label, variant: EXTRA_CA_UNSET, unit: "ms", higherIsBetter: false };
+        this.rows.push(await attempt(base, async () => ({ ...(await w5(peer, this.config, unset)), variant: EXTRA_CA_UNSET })));
+      }
+    }
   }
 
   async imap(python: boolean): Promise<void> {
@@ -237,8 +262,8 @@ async function main(): Promise<void> {
   } else {
     if (baseline !== null && runner.wants("W3")) runner.rows.push(serialRow(baseline));
     await runner.pooledWorkloads(baseline);
+    if (runner.wants("W4")) await runner.transfers();
     for (const workload of ["W1", "W2", "W3", "W4"] as const) if (runner.wants(workload)) runner.addUnavailable(workload, workload === "W4" ? ["copy", "transfer"] : [undefined]);
-    if (runner.wants("W4") && runner.wantsPeer("raw")) await runner.rawW4();
     if (runner.wants("W5")) await runner.startup();
     if (runner.wants("W6")) await runner.imap(python !== null);
     if (python !== null && (["W1", "W2", "W3", "W4", "W5"] as const).some((w) => runner.wants(w))) {

@@ -13,6 +13,8 @@ interface TargetSpec {
   subject: string;
   /** null: the subject's value is itself the ratio (W3's speed-up over serial). */
   reference: string | null;
+  /** Left out of the list when the run has no such row (it is measured only in some setups). */
+  onlyIfMeasured?: boolean;
 }
 
 const specs: TargetSpec[] = [
@@ -26,6 +28,13 @@ const specs: TargetSpec[] = [
   { name: "W4 copy vs raw worker_threads", workload: "W4", subject: "multiproc (thread) copy", reference: `${RAW} copy` },
   { name: "W5 thread vs piscina", workload: "W5", subject: "multiproc (thread)", reference: "piscina (thread)" },
   { name: "W5 process vs Python spawn", workload: "W5", subject: "multiproc (process)", reference: `${PYTHON} spawn` },
+  {
+    name: "W5 process vs Python spawn, NODE_EXTRA_CA_CERTS unset",
+    workload: "W5",
+    subject: "multiproc (process) NODE_EXTRA_CA_CERTS unset",
+    reference: `${PYTHON} spawn`,
+    onlyIfMeasured: true,
+  },
   { name: "W6 peak RSS, thread vs piscina", workload: "W6", subject: "multiproc (thread) peak RSS", reference: "piscina (thread) peak RSS" },
   { name: "W6 peak RSS, process vs tinypool child_process", workload: "W6", subject: "multiproc (process) peak RSS", reference: "tinypool (child_process) peak RSS" },
 ];
@@ -50,10 +59,11 @@ export function ratio(subject: Row | undefined, reference: Row | undefined): num
 }
 
 export function computeTargets(rows: readonly Row[]): Target[] {
-  return specs.map((spec) => {
+  return specs.flatMap((spec) => {
     const subject = findRow(rows, spec.workload, spec.subject);
+    if (spec.onlyIfMeasured && subject === undefined) return [];
     const value =
       spec.reference === null ? (subject?.value ?? null) : ratio(subject, findRow(rows, spec.workload, spec.reference));
-    return { name: spec.name, subject: spec.subject, reference: spec.reference ?? "serial (parent)", ratio: value };
+    return [{ name: spec.name, subject: spec.subject, reference: spec.reference ?? "serial (parent)", ratio: value }];
   });
 }

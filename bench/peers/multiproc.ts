@@ -10,7 +10,7 @@ interface MpPool {
   terminate(): Promise<void>;
 }
 interface MpModule {
-  Pool: new (options: { processes: number; context: Context }) => MpPool;
+  Pool: new (options: { processes: number; context: Context; env?: NodeJS.ProcessEnv }) => MpPool;
 }
 
 let loaded: Promise<MpModule> | undefined;
@@ -37,9 +37,9 @@ export function multiprocPeer(context: Context): Peer {
       }
       if (typeof mp.Pool !== "function") throw new Error("multiproc has no Pool export yet");
     },
-    async open(workers) {
+    async open(workers, env) {
       if (mp === undefined) throw new Error("not loaded");
-      const pool = new mp.Pool({ processes: workers, context });
+      const pool = new mp.Pool({ processes: workers, context, ...(env ? { env } : {}) });
       const handle: PoolHandle = {
         square: (n) => pool.applyAsync((x: number) => x * x, [n]) as Promise<number>,
         map: (items) => pool.map((x: number) => x * x, items) as Promise<number[]>,

@@ -31,7 +31,7 @@ export function tinypoolPeer(context: Context): Peer {
     async load() {
       Tinypool = defaultExport(await importPeer("tinypool")) as TinypoolCtor;
     },
-    async open(workers) {
+    async open(workers, env) {
       if (Tinypool === undefined) throw new Error("not loaded");
       const pool = new Tinypool({
         filename: workerUrl,
@@ -45,7 +45,7 @@ export function tinypoolPeer(context: Context): Peer {
         // would turn a Float64Array into a plain object.
         // tinypool's child processes get only the env given here (not the parent's by default).
         ...(runtime === "child_process"
-          ? { serialization: "advanced" as const, env: { ...process.env } as Record<string, string> }
+          ? { serialization: "advanced" as const, env: { ...(env ?? process.env) } as Record<string, string> }
           : {}),
       });
       const runChunk = (chunk: number[]) => pool.run(chunk, { name: "squareChunk" }) as Promise<number[]>;

@@ -26,6 +26,7 @@ export interface Peer {
   context: Context;
   /** Loads the library; throws (with a short message) when it is unavailable. */
   load(): Promise<void>;
-  /** Starts a pool of `workers` workers (not necessarily waiting for them to be up). */
-  open(workers: number): Promise<PoolHandle>;
+  /** Starts a pool of `workers` workers (not necessarily waiting for them to be up). `env`:
+   * the environment of child-process workers (default: the parent's). */
+  open(workers: number, env?: NodeJS.ProcessEnv): Promise<PoolHandle>;
 }

@@ -32,7 +32,7 @@ export function workerpoolPeer(context: Context): Peer {
     async load() {
       workerpool = defaultExport(await importPeer("workerpool")) as Workerpool;
     },
-    async open(workers) {
+    async open(workers, env) {
       if (workerpool === undefined) throw new Error("not loaded");
       // The worker script is plain .mjs: keep the parent's --import tsx out of the workers.
       const pool = workerpool.pool(workerPath, {
@@ -40,7 +40,7 @@ export function workerpoolPeer(context: Context): Peer {
         maxWorkers: workers,
         workerType: context,
         workerThreadOpts: { execArgv: [] },
-        forkOpts: { execArgv: [] },
+        forkOpts: { execArgv: [], ...(env ? { env } : {}) },
       });
       const runChunk = (chunk: number[]) => pool.exec("squareChunk", [chunk]) as Promise<number[]>;
       const handle: PoolHandle = {
