@@ -2,23 +2,21 @@
 // worker dies. Pool (pool.ts) is the public face; it validates calls and shapes results.
 //
 // Dispatch: a worker that has nothing to do gets a task at once, so a lone task never waits;
-// tiny tasks that queue up travel in batches (batching.ts says how many go where).
+// tiny tasks that queue up travel in batches (batching.ts says how many go where,
+// encode-batch.ts how they travel). Idle workers do not keep the parent alive (keep-alive.ts).
 //
 // Death: a worker runs its tasks in the order they were sent. When it dies, the task it was
 // running (the one it named on its way down, else the first one without a result) fails with
 // WorkerLostError, or is retried if the caller asked for retries; the tasks behind it never
 // started and go back to the front of the queue. A replacement is started.
 
-import type { TransferListItem } from "node:worker_threads";
 import type { ContextName, ExitInfo, SpawnWorker } from "../backends/backend.js";
 import { CloneError, InitializerError, PoolClosedError, WorkerLostError } from "../errors.js";
-import type { PreparedFunction } from "../task/task-function.js";
-import { findThreadOnlyShareable } from "../shared/shareable.js";
-import { findUncloneable } from "../wire/clone-check.js";
-import { packNumbers } from "../wire/numbers.js";
 import { deserializeError } from "../wire/errors.js";
-import { ONE_TASK, OneFlags, TaskKind, type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
+import { type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
 import { tasksToSend } from "./batching.js";
+import { encodeBatch, findUnsendable } from "./encode-batch.js";
+import { KeepAlive } from "./keep-alive.js";
 import type { Task } from "./task.js";
 import { TaskQueue } from "./task-queue.js";
 import { describeExit, workerLostError } from "./worker-lost.js";
@@ -47,6 +45,10 @@ export class Scheduler {
   readonly #opts: SchedulerOptions;
   readonly #queue = new TaskQueue<Task>();
   readonly #slots = new Set<WorkerSlot>();
+  readonly #keepAlive = new KeepAlive(
+    () => [...this.#slots].map((slot) => slot.handle),
+    () => this.#queue.length === 0 && !this.#busy(),
+  );
   /**
    * Moving average of how long one task takes in a worker, per function: a pool warmed up by tiny
    * tasks must not batch the first calls of a heavy function (that would split them statically
@@ -56,16 +58,14 @@ export class Scheduler {
   #state: "running" | "closing" | "terminated" = "running";
   #broken: Error | null = null;
   #startFailures = 0;
-  #referenced = true;
   /** Jobs that may still submit tasks after close() (an imap still reading its input). */
   #openJobs = 0;
   #exitWaiters: (() => void)[] = [];
-  #shuttingDown = false;
 
   constructor(opts: SchedulerOptions) {
     this.#opts = opts;
     for (let i = 0; i < opts.size; i++) this.#spawn();
-    this.#setReferenced(false);
+    this.#keepAlive.update(false);
   }
 
   /** Tasks waiting for a worker. */
@@ -163,7 +163,7 @@ export class Scheduler {
     this.#slots.add(slot);
     const { initializer, initargs, reviveInitargs } = this.#opts;
     slot.handle.send({ t: "init", name: slot.name, index: workerCounter, initializer, initargs, revive: reviveInitargs });
-    if (!this.#referenced) slot.handle.unref();
+    if (!this.#keepAlive.referenced) slot.handle.unref();
   }
 
   #onMessage(slot: WorkerSlot, msg: FromWorker): void {
@@ -319,7 +319,7 @@ export class Scheduler {
         }
       }
     }
-    this.#setReferenced(this.#queue.length > 0 || this.#busy());
+    this.#keepAlive.update(this.#queue.length > 0 || this.#busy());
   }
 
   #take(n: number): Task[] {
@@ -333,45 +333,14 @@ export class Scheduler {
   }
 
   #send(slot: WorkerSlot, batch: Task[]): void {
-    let defs: [number, FnSpec][] | undefined;
-    let transfer: TransferListItem[] | undefined;
-    const seen = new Set<PreparedFunction>();
-    for (const t of batch) {
-      if (!slot.known.has(t.fn.id) && !seen.has(t.fn)) {
-        seen.add(t.fn);
-        (defs ??= []).push([t.fn.id, t.fn.spec]);
-      }
-      if (t.transfer) (transfer ??= []).push(...t.transfer);
-    }
-    const n = batch.length;
-    const ids = new Array<number>(n);
-    const fns = new Array<number>(n);
-    const kinds = new Array<TaskKind>(n);
-    const data = new Array<unknown[]>(n);
-    let revive: number[] | undefined;
-    let transferBack: number[] | undefined;
-    for (let i = 0; i < n; i++) {
-      const t = batch[i]!;
-      ids[i] = t.id;
-      fns[i] = t.fn.id;
-      kinds[i] = t.kind;
-      data[i] = t.kind === TaskKind.MapChunk ? (packNumbers(t.data) as unknown[]) : t.data;
-      if (t.revive) (revive ??= []).push(i);
-      if (t.transferResult) (transferBack ??= []).push(i);
-    }
-    const args1 = packSingleNumbers(batch);
+    const { msg, transfer, defined } = encodeBatch(batch, slot.known);
     try {
-      if (n === 1 && defs === undefined && kinds[0] === TaskKind.Apply) {
-        const flags = (revive ? OneFlags.Revive : 0) | (transferBack ? OneFlags.TransferBack : 0);
-        slot.handle.send([ONE_TASK, ids[0]!, fns[0]!, flags, ...data[0]!], transfer);
-      } else {
-        slot.handle.send({ t: "run", defs, ids, fns, kinds, data: args1 ? [] : data, args1, revive, transferBack }, transfer);
-      }
+      slot.handle.send(msg, transfer);
     } catch (error) {
       this.#sendFailed(slot, batch, error);
       return;
     }
-    if (defs) for (const [id] of defs) slot.known.add(id);
+    for (const id of defined) slot.known.add(id);
     for (const t of batch) {
       t.state = "running";
       t.slot = slot;
@@ -389,7 +358,7 @@ export class Scheduler {
   #sendFailed(slot: WorkerSlot, batch: Task[], error: unknown): void {
     const good: Task[] = [];
     for (const t of batch) {
-      const bad = findInTask(t, this.#opts.context);
+      const bad = findUnsendable(t, this.#opts.context);
       if (bad) {
         const msg = `${t.where}: ${bad.path} cannot be sent to a worker: it ${bad.reason}. Tasks take plain data ` +
           `(primitives, objects, arrays, Map, Set, Date, typed arrays, Error, ...) and multiproc's shared objects.`;
@@ -427,49 +396,6 @@ export class Scheduler {
 
   /** From now on the workers keep the parent alive until they exit, so join() can see them go. */
   #shutdown(): void {
-    this.#setReferenced(true);
-    this.#shuttingDown = true;
+    this.#keepAlive.pin();
   }
-
-  /** Idle workers must not keep the parent alive; busy ones must. */
-  #setReferenced(busy: boolean): void {
-    if (this.#shuttingDown) return;
-    if (busy) {
-      // Busy again before the idle check ran: the workers are still referenced.
-      if (this.#idleCheck) clearImmediate(this.#idleCheck);
-      this.#idleCheck = undefined;
-      if (this.#referenced) return;
-      this.#referenced = true;
-      for (const slot of this.#slots) slot.handle.ref();
-    } else if (this.#referenced && !this.#idleCheck) {
-      // Unreference one turn later, so a caller that awaits each task in a loop does not pay
-      // for a ref/unref pair on every call.
-      this.#idleCheck = setImmediate(() => {
-        this.#idleCheck = undefined;
-        if (this.#shuttingDown || this.#queue.length > 0 || this.#busy()) return;
-        this.#referenced = false;
-        for (const slot of this.#slots) slot.handle.unref();
-      });
-    }
-  }
-
-  #idleCheck: NodeJS.Immediate | undefined;
-}
-
-/** The arguments of a batch of one-number applies, packed; undefined for any other batch. */
-function packSingleNumbers(batch: Task[]): Float64Array | undefined {
-  if (batch.length < 16) return undefined;
-  for (const t of batch) if (t.kind !== TaskKind.Apply || t.data.length !== 1 || typeof t.data[0] !== "number") return undefined;
-  const out = new Float64Array(batch.length);
-  for (let i = 0; i < batch.length; i++) out[i] = batch[i]!.data[0] as number;
-  return out;
-}
-
-function findInTask(t: Task, context: ContextName): { path: string; reason: string } | null {
-  for (let i = 0; i < t.data.length; i++) {
-    const path = t.kind === TaskKind.Apply ? `args[${i}]` : `item ${t.offset + i}`;
-    const hit = findUncloneable(t.data[i], path) ?? (context === "process" && t.revive ? findThreadOnlyShareable(t.data[i], path) : null);
-    if (hit) return hit;
-  }
-  return null;
 }
