@@ -204,6 +204,23 @@ for (const context of CONTEXTS) {
       assert.equal(await pool.apply(withHelpers, [21]), 42);
     });
 
+    it("`using` and `await using` work in inline functions (tsx lowers them to helpers the worker supplies)", async () => {
+      await using pool = new mp.Pool({ processes: 1, context });
+      const disposals = async (fail: boolean) => {
+        const log: string[] = [];
+        try {
+          await using a = { async [Symbol.asyncDispose]() { log.push("a"); } };
+          using b = { [Symbol.dispose]() { log.push("b"); if (fail) throw new Error("b failed"); } };
+          log.push(`body ${typeof a} ${typeof b}`);
+        } catch (error) {
+          log.push(`caught ${(error as Error).message}`);
+        }
+        return log;
+      };
+      assert.deepEqual(await pool.apply(disposals, [false]), ["body object object", "b", "a"]);
+      assert.deepEqual(await pool.apply(disposals, [true]), ["body object object", "b", "a", "caught b failed"]);
+    });
+
     it("timeouts and signals on map, starmap and imap too", async () => {
       await using pool = new mp.Pool({ processes: 2, context });
       await assert.rejects(pool.map(tasks.spin, [10_000, 10_000, 10_000], { timeout: 0.3, chunksize: 1 }), { name: "TimeoutError" });

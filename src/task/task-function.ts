@@ -5,6 +5,7 @@
 //    so the function may use imports and module state. Its types flow through to the call.
 
 import { ClosureError } from "../errors.js";
+import { compilerHelpers } from "../runtime/compiler-helpers.js";
 import type { FnSpec } from "../wire/messages.js";
 import { parseFunction } from "./free-variables.js";
 
@@ -143,9 +144,9 @@ function prepareInline(fn: Function, where: string): PreparedFunction {
   return prepared;
 }
 
-/** Globals, plus `__name`, which esbuild (under tsx) injects into function source and the worker provides. */
+/** Globals, plus the helpers that compilers (tsx, tsc) call from function source, which workers supply. */
 function isProvidedInWorkers(name: string): boolean {
-  return name === "__name" || name in globalThis;
+  return Object.hasOwn(compilerHelpers, name) || name in globalThis;
 }
 
 function describeValue(v: unknown): string {
