@@ -5,14 +5,15 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { FnSpec } from "../wire/messages.js";
+import { compilerHelpers } from "./compiler-helpers.js";
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
-/** esbuild (under tsx) wraps named functions in `__name(fn, "name")`; that helper is module-local, so we supply it. */
-const __name = (fn: unknown, name: string) => Object.defineProperty(fn, "name", { value: name, configurable: true });
+const helperNames = Object.keys(compilerHelpers);
+const helpers = Object.values(compilerHelpers);
 
 export function compileSource(spec: Extract<FnSpec, { kind: "source" }>): AnyFunction {
-  const fn = new Function("__name", `"use strict"; return ${spec.source};`)(__name) as unknown;
+  const fn = new Function(...helperNames, `"use strict"; return ${spec.source};`)(...helpers) as unknown;
   if (typeof fn !== "function") throw new TypeError(`The source of "${spec.name}" did not evaluate to a function`);
   return fn as AnyFunction;
 }
