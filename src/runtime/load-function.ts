@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { FnSpec } from "../wire/messages.js";
 import { compilerHelpers } from "./compiler-helpers.js";
+import { registerTsx } from "./esbuild-restart.js";
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -49,12 +50,14 @@ async function registerTypeScript(moduleUrl: string): Promise<void> {
   try {
     candidates.push(pathToFileURL(createRequire(moduleUrl).resolve("tsx/esm/api")).href);
   } catch {}
-  candidates.push("tsx/esm/api");
-  for (const specifier of candidates) {
+  try {
+    candidates.push(import.meta.resolve("tsx/esm/api"));
+  } catch {}
+  for (const url of candidates) {
     try {
-      const api = (await import(specifier)) as { register?: () => unknown };
+      const api = (await import(url)) as { register?: () => unknown };
       if (typeof api.register === "function") {
-        api.register();
+        registerTsx(url, api.register);
         return;
       }
     } catch {}
