@@ -29,7 +29,7 @@ const specs: TargetSpec[] = [
   { name: "W5 thread vs piscina", workload: "W5", subject: "multiproc (thread)", reference: "piscina (thread)" },
   { name: "W5 process vs Python spawn", workload: "W5", subject: "multiproc (process)", reference: `${PYTHON} spawn` },
   {
-    name: "W5 process vs Python spawn, NODE_EXTRA_CA_CERTS unset",
+    name: "W5 process vs Python spawn, no extra CAs",
     workload: "W5",
     subject: "multiproc (process) NODE_EXTRA_CA_CERTS unset",
     reference: `${PYTHON} spawn`,
