@@ -79,6 +79,7 @@ for (const context of CONTEXTS) {
 
     it("a pool warmed up by tiny tasks does not batch a new, heavy function", async () => {
       await using pool = new mp.Pool({ processes: 2, context });
+      await bothWorkersReady(pool);
       await Promise.all(Array.from({ length: 3000 }, (_, i) => pool.apply((x: number) => x, [i])));
       // One slow task and four quick ones: the worker that takes the slow one must not also
       // have been handed quick ones up front, which the other worker finishes meanwhile.
@@ -170,6 +171,19 @@ describe("transferResult (thread)", () => {
     assert.equal(await pool.apply(tasks.keptBytes), 0, "transferred: the worker's buffer is detached");
   });
 });
+
+/** Until both workers of a 2-worker pool answer (a loaded machine can start one much later). */
+async function bothWorkersReady(pool: mp.Pool): Promise<void> {
+  const whoAfter = async (ms: number) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end);
+    return `${process.pid}/${(await import("node:worker_threads")).threadId}`;
+  };
+  for (let i = 0; i < 100; i++) {
+    if (new Set(await pool.map(whoAfter, [30, 30], { chunksize: 1 })).size === 2) return;
+  }
+  throw new Error("the pool's second worker never answered");
+}
 
 type Methods = Record<string, (...a: unknown[]) => unknown>;
 
