@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseFunction } from "../src/task/free-variables.ts";
+import { parseFunction, parseMethod } from "../src/task/free-variables.ts";
 
 const free = (src: string) => [...parseFunction(src)!.free].sort();
 
@@ -33,5 +33,30 @@ describe("free variables of a function's source", () => {
   it("returns null for source that is not a function", () => {
     assert.equal(parseFunction("function () { [native code] }"), null);
     assert.equal(parseFunction("class A {}"), null);
+  });
+});
+
+describe("a class member's source, as a Process subclass's methods travel", () => {
+  it("reads methods, accessors, async and generator methods and computed keys, with their free names", () => {
+    const m = (src: string) => {
+      const r = parseMethod(src);
+      return r && { key: r.key, kind: r.kind, free: [...r.free].sort() };
+    };
+    assert.deepEqual(m("helper(i) { return i * i * k }"), { key: "helper", kind: "method", free: ["k"] });
+    assert.deepEqual(m("async run() { await this.q.put(1) }"), { key: "run", kind: "method", free: [] });
+    assert.deepEqual(m("async *gen() { yield* src }"), { key: "gen", kind: "method", free: ["src"] });
+    assert.deepEqual(m("get area() { return this.w * this.h }"), { key: "area", kind: "get", free: [] });
+    assert.deepEqual(m("set area(v) { this.w = v }"), { key: "area", kind: "set", free: [] });
+    assert.deepEqual(m('"my-key"() { return super.x() }'), { key: "my-key", kind: "method", free: [] });
+    assert.deepEqual(m("[Symbol.iterator]() { return [][Symbol.iterator]() }"), { key: null, kind: "method", free: ["Symbol"] });
+    assert.deepEqual(m("[kName]() {}"), { key: null, kind: "method", free: ["kName"] });
+  });
+
+  it("returns null for what is not one member: a function expression, a #private use, two members", () => {
+    assert.equal(parseMethod("function (n) { return n }"), null);
+    assert.equal(parseMethod("(n) => n"), null);
+    assert.equal(parseMethod("run() { this.#count++ }"), null);
+    assert.equal(parseMethod("a() {}, b() {}"), null);
+    assert.equal(parseMethod("x: 1"), null);
   });
 });

@@ -36,6 +36,33 @@ export function parseFunction(source: string): ParsedFunction | null {
   return null;
 }
 
+export interface ParsedMethod {
+  /** The key as written, when it is a plain name or string (`helper`, `"my-key"`); null when computed (`[Symbol.iterator]`). */
+  key: string | null;
+  kind: "method" | "get" | "set";
+  /** Names used but not declared, the computed key's included. */
+  free: Set<string>;
+}
+
+/**
+ * Parse one member of a class or object literal, as Function.prototype.toString gives a method's
+ * or accessor's source: `helper(i) {...}`, `async *gen() {...}`, `get area() {...}`,
+ * `[Symbol.iterator]() {...}`. Null if the source is not such a member: a function expression
+ * (`function (n) {...}` reads as one, though it could also be a method named "function").
+ */
+export function parseMethod(source: string): ParsedMethod | null {
+  if (FUNCTION_TYPES.has(tryParse(source)?.type as string)) return null;
+  const asObject = tryParse(`{ ${source} }`);
+  const props = asObject?.properties as AnyNode[] | undefined;
+  const prop = props?.length === 1 ? props[0]! : undefined;
+  if (!asObject || !prop || prop.type !== "Property" || !(prop.method || prop.kind !== "init")) return null;
+  const key = prop.key as AnyNode;
+  const name = prop.computed ? null : key.type === "Identifier" ? (key.name as string) : String(key.value);
+  const free = new Set<string>();
+  visit(asObject, new Scope(null), free);
+  return { key: name, kind: prop.kind === "init" ? "method" : (prop.kind as "get" | "set"), free };
+}
+
 function tryParse(code: string): AnyNode | null {
   try {
     const node = parseExpressionAt(code, 0, { ecmaVersion: "latest" }) as AnyNode;

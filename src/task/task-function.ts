@@ -128,7 +128,7 @@ function prepareInline(fn: Function, where: string): PreparedFunction {
   if (!parsed) {
     throw new TypeError(`${where}: could not read the source of "${label}" to send it to a worker.`);
   }
-  const captured = [...parsed.free].filter((name) => !isProvidedInWorkers(name)).sort();
+  const captured = capturedNames(parsed.free);
   if (captured.length > 0) {
     const names = captured.map((n) => `"${n}"`).join(", ");
     throw new ClosureError(
@@ -142,6 +142,11 @@ function prepareInline(fn: Function, where: string): PreparedFunction {
   const prepared: PreparedFunction = { id: nextId++, spec: { kind: "source", source: parsed.expression, name: label }, label };
   bySource.set(source, prepared);
   return prepared;
+}
+
+/** Of the free names of a function's source, those a worker would lack: all but the globals and the compilers' helpers. */
+export function capturedNames(free: ReadonlySet<string>): string[] {
+  return [...free].filter((name) => !isProvidedInWorkers(name)).sort();
 }
 
 /** Globals, plus the helpers that compilers (tsx, tsc) call from function source, which workers supply. */
