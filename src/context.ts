@@ -39,8 +39,9 @@ export function getContext(method?: ContextName | "spawn"): Context {
 
 function makeContext(name: ContextName): Context {
   class ContextProcess<A extends unknown[] = unknown[]> extends Process<A> {
-    constructor(options: ProcessOptions<A>) {
-      super({ ...options, context: name });
+    // Optional, as Process's: a subclass that overrides run() may call super() with nothing.
+    constructor(options: ProcessOptions<A> = {}) {
+      super(typeof options === "object" && options !== null ? { ...options, context: name } : options);
     }
   }
   class ContextPool extends Pool {

@@ -1,4 +1,5 @@
-// Python's multiprocessing.Process: run one function in a new worker and watch it end.
+// Python's multiprocessing.Process: run one function in a new worker and watch it end, or,
+// as Python programs often do, subclass Process and override run() (task/process-class.ts).
 
 import { constants } from "node:os";
 import type { ContextName, ExitInfo, WorkerHandle } from "./backends/backend.js";
@@ -6,12 +7,17 @@ import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
 import { encodeShareables, findThreadOnlyShareable } from "./shared/shareable.js";
 import { resolveContext } from "./start-method.js";
-import { prepareFunction, type PreparedFunction, type TaskFunction } from "./task/task-function.js";
+import { instanceData, prepareProcessClass } from "./task/process-class.js";
+import { isTaskRef, kTaskRef, prepareFunction, type PreparedFunction, type TaskFunction } from "./task/task-function.js";
+import type { FnSpec } from "./wire/messages.js";
 import { findUncloneable } from "./wire/clone-check.js";
 
 export interface ProcessOptions<A extends unknown[]> {
-  /** The function to run: inline (self-contained) or from mp.tasksFrom(). It may be async. */
-  target: TaskFunction<(...args: A) => unknown>;
+  /**
+   * The function to run: inline (self-contained) or from mp.tasksFrom(). It may be async.
+   * Without one the process does nothing, unless a subclass overrides run() (then leave it out).
+   */
+  target?: TaskFunction<(...args: A) => unknown>;
   args?: A;
   /** Defaults to "Process-N", as in Python. */
   name?: string;
@@ -27,17 +33,25 @@ export interface ProcessOptions<A extends unknown[]> {
 
 const active = new Set<Process<unknown[]>>();
 let counter = 0;
+const doNothing = () => {};
 
 /** The Processes started and not yet exited, like Python's active_children(). */
 export function activeChildren(): Process<unknown[]>[] {
   return [...active];
 }
 
+/**
+ * A worker that runs one function: `new Process({ target, args })`. Or, as in Python, a subclass
+ * that overrides run(): start() sends its methods (as source, each self-contained like an inline
+ * target) and its own data (queues, locks and shared values included) to the worker, which calls
+ * run() on a copy of the object there.
+ */
 export class Process<A extends unknown[] = unknown[]> {
   name: string;
   daemon: boolean;
   readonly context: ContextName;
-  readonly #target: PreparedFunction;
+  /** null when a subclass overrides run(): its class is prepared at start(). */
+  readonly #target: PreparedFunction | null;
   readonly #args: A;
   readonly #options: ProcessOptions<A>;
   #handle: WorkerHandle | null = null;
@@ -45,15 +59,23 @@ export class Process<A extends unknown[] = unknown[]> {
   #exited: Promise<void> | null = null;
   #stopSignal: string | null = null;
 
-  constructor(options: ProcessOptions<A>) {
+  constructor(options: ProcessOptions<A> = {}) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError("Process: expected an options object: new Process({ target, args })");
     }
     const { target, args, name, daemon } = options;
-    if (typeof target !== "function" && !(typeof target === "object" && target !== null)) {
+    // `this` already has the subclass's prototype here, though not yet its data.
+    const runOverridden = this.run !== Process.prototype.run;
+    if (runOverridden && (target !== undefined || args !== undefined)) {
+      throw new TypeError(
+        `Process: ${this.constructor.name} overrides run(), so it takes no ${target !== undefined ? "target" : "args"}: ` +
+          `pass the values to its constructor and keep them on \`this\`, which travels to the worker`,
+      );
+    }
+    if (target !== undefined && typeof target !== "function" && !(typeof target === "object" && target !== null)) {
       throw new TypeError(`Process: target must be a function (or a module reference from mp.tasksFrom()), got ${target === null ? "null" : typeof target}`);
     }
-    this.#target = prepareFunction(target, "Process");
+    this.#target = runOverridden ? null : prepareFunction(target ?? doNothing, "Process");
     if (args !== undefined && !Array.isArray(args)) throw new TypeError(`Process: args must be an array, got ${typeof args}`);
     if (name !== undefined && typeof name !== "string") throw new TypeError(`Process: name must be a string`);
     this.#args = (args ?? []) as A;
@@ -63,14 +85,39 @@ export class Process<A extends unknown[] = unknown[]> {
     this.context = resolveContext(options.context, "Process").name;
   }
 
-  /** Start the worker and run the target in it. */
+  /**
+   * What the process does. Override it in a subclass, as in Python: start() then runs your run()
+   * in the worker, on a copy of this object. Called directly, this one calls the target here, in
+   * this process, as Python's does, and returns what it returns. In the worker, what run()
+   * returns is ignored (awaited first if it is a promise).
+   */
+  run(): unknown {
+    const target = this.#options.target;
+    if (target === undefined) return undefined;
+    if (!isTaskRef(target)) return target(...this.#args);
+    const { url, exportName } = target[kTaskRef];
+    return import(url).then((mod: Record<string, (...args: A) => unknown>) => mod[exportName]!(...this.#args));
+  }
+
+  /** Start the worker and run the target, or the subclass's run(), in it. */
   start(): void {
     if (this.#handle) throw new ProcessStateError(`Process ${this.name}: cannot start a process twice`);
-    const bad = findUncloneable(this.#args, "args");
-    if (bad) throw new CloneError(`Process ${this.name}: ${bad.path} cannot be sent to the worker: it ${bad.reason}`, bad.path);
-    const shared = encodeShareables(this.#args);
-    const threadOnly = this.context === "process" && shared.found ? findThreadOnlyShareable(shared.value, "args") : null;
-    if (threadOnly) throw new CloneError(`Process ${this.name}: ${threadOnly.path} ${threadOnly.reason}`, threadOnly.path);
+    const where = `Process ${this.name}`;
+    if (this.#target && this.run !== Process.prototype.run) {
+      throw new TypeError(`${where}: run must be a method of the class (run() { ... }), not a property set on the instance`);
+    }
+    let target: FnSpec;
+    let args: unknown[];
+    let revive: boolean;
+    if (this.#target) {
+      target = this.#target.spec;
+      ({ value: args, found: revive } = this.#encode(this.#args, "args"));
+    } else {
+      target = prepareProcessClass(Object.getPrototypeOf(this) as object, Process.prototype, parentOnly, where);
+      const data = this.#encode(instanceData(this, processFields, where), "this");
+      args = [data.value, { name: this.name, daemon: this.daemon, context: this.context }];
+      revive = data.found;
+    }
     const { spawn } = resolveContext(this.context, "Process");
     let onExit!: () => void;
     this.#exited = new Promise<void>((resolve) => (onExit = resolve));
@@ -87,7 +134,7 @@ export class Process<A extends unknown[] = unknown[]> {
       },
     });
     active.add(this as unknown as Process<unknown[]>);
-    this.#handle.send({ t: "process", name: this.name, target: this.#target.spec, args: shared.value, revive: shared.found });
+    this.#handle.send({ t: "process", name: this.name, target, args, revive });
     if (this.daemon) this.#handle.unref();
   }
 
@@ -137,6 +184,16 @@ export class Process<A extends unknown[] = unknown[]> {
     return this.#handle?.context === "thread" ? this.#handle.id : undefined;
   }
 
+  /** `value` as it will be sent: checked for what cannot be cloned, its shareables replaced by descriptors. */
+  #encode<T>(value: T, path: string): { value: T; found: boolean } {
+    const bad = findUncloneable(value, path);
+    if (bad) throw new CloneError(`Process ${this.name}: ${bad.path} cannot be sent to the worker: it ${bad.reason}`, bad.path);
+    const shared = encodeShareables(value);
+    const threadOnly = this.context === "process" && shared.found ? findThreadOnlyShareable(shared.value, path) : null;
+    if (threadOnly) throw new CloneError(`Process ${this.name}: ${threadOnly.path} ${threadOnly.reason}`, threadOnly.path);
+    return shared;
+  }
+
   #stop(signal: string): void {
     if (!this.#handle) throw new ProcessStateError(`Process ${this.name}: it was never started`);
     if (this.#exitCode !== null) return;
@@ -157,3 +214,11 @@ function exitCodeOf(info: ExitInfo, stopSignal: string | null): number {
   if (signal) return -((constants.signals as Record<string, number>)[signal] ?? 1);
   return info.code ?? 1;
 }
+
+/** A Process's own fields, which are not the subclass's data: the worker's `this` gets them apart. */
+const processFields: ReadonlySet<PropertyKey> = new Set(["name", "daemon", "context"]);
+
+/** Members of Process that mean nothing in the worker: a subclass's overrides of them stay in the parent. */
+const parentOnly: ReadonlySet<PropertyKey> = new Set(
+  Reflect.ownKeys(Process.prototype).filter((key) => key !== "run" && key !== "toString" && key !== "constructor"),
+);

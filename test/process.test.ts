@@ -102,7 +102,7 @@ for (const context of CONTEXTS) {
     it("bad use fails clearly: non-function target, start() twice, join() before start()", async () => {
       assert.throws(() => new mp.Process({ target: 42 as never, context }), /target must be a function/);
       assert.throws(() => new mp.Process({ target: null as never, context }), TypeError);
-      assert.throws(() => new mp.Process(undefined as never), /options object/);
+      assert.throws(() => new mp.Process(42 as never), /options object/);
       const outer = 5;
       assert.throws(() => new mp.Process({ target: () => outer, context }), { name: "ClosureError" });
       const p = new mp.Process({ target: () => 0, context });
@@ -112,6 +112,161 @@ for (const context of CONTEXTS) {
       await p.join();
       const q = new mp.Process({ target: (f: unknown) => f, args: [() => 1], context });
       assert.throws(() => q.start(), /args\[0\] cannot be sent/);
+    });
+  });
+
+  describe(`Process subclass (${context})`, () => {
+    const ctx = mp.getContext(context);
+
+    it("runs an overridden async run() in the worker: this's data, a helper method, a getter, a Queue, a Value and a Lock, name and pid", async () => {
+      class Worker extends ctx.Process {
+        constructor(readonly q: mp.Queue<unknown>, readonly n: number, readonly total: mp.Value<"i">, readonly lock: mp.Lock) {
+          super();
+        }
+        override async run() {
+          for (let i = 0; i < this.n; i++) await this.q.put(this.helper(i));
+          await this.lock.acquire();
+          try {
+            this.total.value += this.n;
+          } finally {
+            this.lock.release();
+          }
+          await this.q.put({ label: this.label, name: this.name, pid: this.pid, daemon: this.daemon, keys: Object.keys(this) });
+        }
+        helper(i: number) {
+          return i * i;
+        }
+        get label() {
+          return `${this.name} x${this.n}`;
+        }
+      }
+      const q = new ctx.Queue<unknown>();
+      const total = new ctx.Value("i", 100);
+      const w = new Worker(q, 10, total, new ctx.Lock());
+      w.start();
+      const got: unknown[] = [];
+      for (let i = 0; i < 11; i++) got.push(await q.get({ timeout: 10 }));
+      await w.join();
+      assert.equal(w.exitCode, 0);
+      assert.deepEqual(got.slice(0, 10), [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+      const report = got[10] as { label: string; name: string; pid: number; daemon: boolean; keys: string[] };
+      assert.equal(report.name, w.name);
+      assert.equal(report.label, `${w.name} x10`);
+      assert.equal(report.daemon, false);
+      // The worker's own pid: another process in the process context, this one for a thread.
+      assert.equal(report.pid, w.pid);
+      if (context === "process") assert.notEqual(report.pid, process.pid);
+      else assert.equal(report.pid, process.pid);
+      assert.deepEqual(report.keys.slice(0, 4), ["q", "n", "total", "lock"]);
+      assert.equal(total.value, 110, "the Value is the parent's, shared");
+    });
+
+    it("a synchronous run(), methods from a base class and super calls, options through super(), a plain Process()", async () => {
+      class Base extends mp.Process {
+        scale(x: number) {
+          return x * 10;
+        }
+        *range(n: number) {
+          for (let i = 0; i < n; i++) yield i;
+        }
+      }
+      class Summer extends Base {
+        constructor(readonly out: mp.Value<"i">, readonly items: number[]) {
+          super({ name: "Summer-1", context });
+        }
+        override scale(x: number) {
+          return super.scale(x) + 1;
+        }
+        override run() {
+          super.run(); // Process's own run(): nothing to do without a target
+          let sum = 0;
+          // A named arrow: tsx compiles it into __name(...), which the worker supplies.
+          const add = (a: number, b: number) => a + b;
+          for (const i of this.range(this.items.length)) sum = add(sum, this.scale(this.items[i]!));
+          this.out.value = sum + (this.constructor.name === "Summer" ? 1000 : 0);
+        }
+      }
+      const out = new ctx.Value("i", 0);
+      const s = new Summer(out, [1, 2, 3]);
+      assert.equal(s.name, "Summer-1");
+      s.start();
+      await s.join();
+      assert.equal(s.exitCode, 0);
+      assert.equal(out.value, 63 + 1000);
+      // Python's Process() with no target: run() does nothing, and the process exits 0.
+      const idle = new ctx.Process();
+      idle.start();
+      await idle.join();
+      assert.equal(idle.exitCode, 0);
+      const idle2 = new mp.Process({ context });
+      idle2.start();
+      await idle2.join();
+      assert.equal(idle2.exitCode, 0);
+      // Called directly, Process's run() calls the target here, as Python's does.
+      assert.equal(new mp.Process({ target: (a: number) => a * 2, args: [21], context }).run(), 42);
+      assert.equal(await new mp.Process({ target: tasks.square, args: [7], context }).run(), 49);
+    });
+
+    it("run() that throws: exitCode 1, and `Process <name>:` with the stack on stderr, as a throwing target", () => {
+      const r = runScript("process-subclass-output.ts", context);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /hello from Process-1/);
+      assert.match(r.stderr, /Process SubFailer:\n.*Error: run broke\n\s+at /);
+      assert.match(r.stdout, /exit codes 0 1/);
+    });
+
+    it("fails at start(), before any worker, on what cannot travel: a captured variable, a function property, a #private field", () => {
+      const limit = 3;
+      class Captures extends ctx.Process {
+        override run() {
+          return this.check(1); // what run() returns is ignored, and typed unknown
+        }
+        check(x: number) {
+          return x < limit;
+        }
+      }
+      const c = new Captures();
+      assert.throws(() => c.start(), (e: unknown) => {
+        assert.ok(e instanceof mp.ClosureError);
+        assert.deepEqual(e.captured, ["limit"]);
+        assert.match(e.message, /the method "check" of class Captures uses "limit" from outside its own body/);
+        return true;
+      });
+      assert.equal(c.pid, undefined);
+      assert.equal(c.isAlive(), false);
+
+      class WithHandler extends ctx.Process {
+        handler = (x: number) => x + 1;
+        override run() {
+          this.handler(1);
+        }
+      }
+      const h = new WithHandler();
+      assert.throws(() => h.start(), (e: unknown) => {
+        assert.ok(e instanceof mp.CloneError);
+        assert.equal(e.path, "this.handler");
+        assert.match(e.message, /this\.handler cannot be sent to the worker: it is a function/);
+        return true;
+      });
+      assert.equal(h.pid, undefined);
+
+      class WithPrivate extends ctx.Process {
+        #count = 0;
+        override run() {
+          this.#count++;
+        }
+      }
+      assert.throws(() => new WithPrivate().start(), (e: unknown) => {
+        assert.ok(e instanceof mp.CloneError);
+        assert.equal(e.path, "this.#count");
+        assert.match(e.message, /the method "run" of class WithPrivate uses this\.#count/);
+        return true;
+      });
+
+      class WithTarget extends mp.Process {
+        override run() {}
+      }
+      assert.throws(() => new WithTarget({ target: () => 0, context }), /WithTarget overrides run\(\), so it takes no target/);
     });
   });
 }

@@ -37,3 +37,33 @@ describe("types flow through task references", () => {
     }
   });
 });
+
+describe("a Process subclass is declared as in Python", () => {
+  it("needs no casts: super() without options, parameter properties, an overridden async run(), a helper", async () => {
+    class Worker extends mp.Process {
+      constructor(readonly q: mp.Queue<number>, readonly n: number) {
+        super();
+      }
+      override async run() {
+        for (let i = 0; i < this.n; i++) await this.q.put(this.helper(i));
+      }
+      helper(i: number) {
+        return i * i;
+      }
+    }
+    const q = new mp.Queue<number>();
+    const w = new Worker(q, 3);
+    w.start();
+    const got: number[] = [await q.get(), await q.get(), await q.get()];
+    await w.join();
+    assert.deepEqual([got, w.exitCode], [[0, 1, 4], 0]);
+
+    if (Math.random() > 2) {
+      // @ts-expect-error: the subclass's constructor is typed as it declares it
+      new Worker(q, "3");
+      // @ts-expect-error: a Process's options are still checked through super()
+      class Named extends mp.Process { constructor() { super({ name: 7 }); } }
+      void Named;
+    }
+  });
+});
