@@ -102,6 +102,11 @@ export class Ring {
     if (this.#load(waiters) > 0) this.#wake(c);
   }
 
+  /** Whether a message of `length` bytes is too big to be in the ring whole: put() streams it. */
+  streams(length: number): boolean {
+    return 4 + length > this.capacity;
+  }
+
   // ---- counters --------------------------------------------------------------------------
 
   get count(): number {
@@ -197,40 +202,57 @@ export class Ring {
   // ---- put -------------------------------------------------------------------------------
 
   /**
-   * Puts one message. With maxsize > 0, first takes one of maxsize slots (waits for one).
-   * `joinable`: counts it as unfinished work for join(). Gives up only before anything of the
-   * message is visible, so giving up never leaves half a message behind.
+   * Counts one message as put before it is written: an unbounded queue's holder does this when
+   * it keeps the item in its local buffer (feeder.ts), as Python counts a put when it buffers it,
+   * and writes it later with put(..., counted = true).
    */
-  *put(payload: Uint8Array, maxsize: number, joinable: boolean): Op<void> {
+  reserve(joinable: boolean): void {
+    this.#add(COUNT, 1);
+    if (joinable) this.#add(UNFINISHED, 1);
+  }
+
+  /**
+   * Puts one message. With maxsize > 0, first takes one of maxsize slots (waits for one).
+   * `joinable`: counts it as unfinished work for join(). `counted`: reserve() counted it already.
+   * Gives up only before anything of the message is visible, so giving up never leaves half a
+   * message behind.
+   */
+  *put(payload: Uint8Array, maxsize: number, joinable: boolean, counted = false): Op<void> {
     this.#checkBroken();
     if (this.readerClosed) throw new BrokenPipeError();
-    if (maxsize > 0) {
-      for (;;) {
-        const c = this.#load(COUNT);
-        if (c < maxsize) {
-          if (Atomics.compareExchange(this.#i32, this.#base + COUNT, c, c + 1) === c) break;
-          continue;
-        }
-        this.#add(SLOT_WAITERS, 1);
-        const r = this.#load(COUNT) === c ? yield this.#wait(COUNT, c) : WOKE;
-        this.#add(SLOT_WAITERS, -1);
-        if (r === GIVE_UP) return GAVE_UP;
-      }
-    } else {
-      this.#add(COUNT, 1);
-    }
-    if (joinable) this.#add(UNFINISHED, 1);
+    if (!counted && !(yield* this.#count(maxsize, joinable))) return GAVE_UP;
     let written = false;
     try {
       written = yield* this.#write(payload);
       return written ? undefined : GAVE_UP;
     } finally {
-      if (!written) {
+      if (!written && !counted) {
         this.#add(COUNT, -1);
         this.#wakeIf(SLOT_WAITERS, COUNT);
         if (joinable && this.#add(UNFINISHED, -1) === 1) this.#wakeIf(JOIN_WAITERS, UNFINISHED);
       }
     }
+  }
+
+  /** Counts one message (COUNT, UNFINISHED); with maxsize > 0 waits for one of maxsize slots first. */
+  *#count(maxsize: number, joinable: boolean): Generator<Wait, boolean, Resume> {
+    if (maxsize <= 0) {
+      this.reserve(joinable);
+      return true;
+    }
+    for (;;) {
+      const c = this.#load(COUNT);
+      if (c < maxsize) {
+        if (Atomics.compareExchange(this.#i32, this.#base + COUNT, c, c + 1) === c) break;
+        continue;
+      }
+      this.#add(SLOT_WAITERS, 1);
+      const r = this.#load(COUNT) === c ? yield this.#wait(COUNT, c) : WOKE;
+      this.#add(SLOT_WAITERS, -1);
+      if (r === GIVE_UP) return false;
+    }
+    if (joinable) this.#add(UNFINISHED, 1);
+    return true;
   }
 
   *#write(payload: Uint8Array): Generator<Wait, boolean, Resume> {

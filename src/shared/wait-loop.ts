@@ -29,7 +29,7 @@ export type Resume = typeof WOKE | typeof SLICE | typeof GIVE_UP;
 export const GAVE_UP: unique symbol = Symbol("gave up");
 export type Op<T> = Generator<Wait, T | typeof GAVE_UP, Resume>;
 
-const SLICE_MS = 100;
+export const SLICE_MS = 100;
 const noop = (): void => {};
 
 /** Seconds (null/undefined: no limit) to an absolute deadline in ms. */
@@ -37,6 +37,11 @@ function deadlineOf(timeout: number | null | undefined): number {
   if (timeout === null || timeout === undefined) return Infinity;
   if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${String(timeout)}`);
   return performance.now() + Math.max(0, timeout) * 1000;
+}
+
+/** What is left at `now` of a `timeout` (seconds; null/undefined: no limit) that started at `since` (ms). */
+export function timeLeft<T extends number | null | undefined>(timeout: T, since: number): T {
+  return (typeof timeout === "number" ? Math.max(0, timeout - (performance.now() - since) / 1000) : timeout) as T;
 }
 
 /**
@@ -58,6 +63,17 @@ export function runSync<T>(block: SharedBlock, op: Op<T>, timeout: number | null
     r = op.next(res === "timed-out" ? SLICE : WOKE);
   }
   if (r.value === GAVE_UP) throw timedOut();
+  return r.value;
+}
+
+/**
+ * Runs `op` without waiting at all: where it would wait, it is offered GIVE_UP at once. Only for
+ * ops that can stop there (a put of a message that fits in the ring whole, never a stream).
+ */
+export function runNow<T>(op: Op<T>): T | typeof GAVE_UP {
+  let r = op.next(WOKE);
+  if (!r.done) r = op.next(GIVE_UP);
+  if (!r.done) throw new Error("multiproc internal error: an operation that cannot stop was run without waiting");
   return r.value;
 }
 
