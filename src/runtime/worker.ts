@@ -18,6 +18,7 @@ import {
   type ToWorker,
   type WireBatch,
 } from "../wire/messages.js";
+import { pendingFlushes } from "../shared/feeder.js";
 import { decodeShareables } from "../shared/shareable.js";
 import { native } from "../shared/native.js";
 import { packNumbers } from "../wire/numbers.js";
@@ -112,7 +113,7 @@ async function drain(): Promise<void> {
   currentTask = -1;
   draining = false;
   flush();
-  if (exitWhenIdle) process.exit(0);
+  if (exitWhenIdle) exitWhenFlushed(0);
 }
 
 function runTask(fnId: number, kind: TaskKind, data: unknown[]): unknown {
@@ -286,11 +287,20 @@ async function onProcess(msg: Extract<ToWorker, { t: "process" }>): Promise<void
     if (msg.revive) await loadRevivers();
     const args = msg.revive ? decodeShareables(msg.args) : msg.args;
     await (await loadFunction(msg.target))(...args);
-    process.exit(0);
+    exitWhenFlushed(0);
   } catch (error) {
     process.stderr.write(`Process ${name}:\n${error instanceof Error ? error.stack ?? String(error) : String(error)}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   }
+}
+
+/**
+ * Exits once what this worker's queues buffered is in their rings (Python joins its feeder
+ * threads at exit): items put on an unbounded queue and not yet moved would be lost otherwise.
+ * Like Python, it waits for as long as it takes; cancelJoinThread() on a queue lets it go.
+ */
+function exitWhenFlushed(code: number): void {
+  void pendingFlushes().then(() => process.exit(code));
 }
 
 /** A lone task, as a batch of one: it waits behind earlier messages like any other. */
@@ -318,7 +328,7 @@ function onMessage(msg: ToWorker): void {
       void onProcess(msg);
       return;
     case "exit":
-      if (!draining && waiting.length === 0) process.exit(0);
+      if (!draining && waiting.length === 0) exitWhenFlushed(0);
       exitWhenIdle = true;
       return;
   }

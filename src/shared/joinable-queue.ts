@@ -5,7 +5,7 @@
 
 import { Queue, reviveQueue, type QueueOptions, type QueueState, type QueueType } from "./queue.js";
 import { registerShareable } from "./shareable.js";
-import { runAsync, runSync } from "./wait-loop.js";
+import { runAsync, runSync, timeLeft } from "./wait-loop.js";
 
 export class JoinableQueue<T = unknown> extends Queue<T> {
   static override readonly queueType: QueueType = "JoinableQueue";
@@ -34,9 +34,15 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     await runAsync(this.ring.block, this.ring.join(), options.timeout, () => joinTimedOut(options.timeout), options.signal);
   }
 
-  /** Blocking join(): see Queue.putSync for where blocking is safe. */
+  /**
+   * Blocking join(): see Queue.putSync for where blocking is safe. It first writes what this
+   * handle buffered (put on an unbounded queue): nobody could finish those items otherwise.
+   */
   joinSync(options: { timeout?: number | null } = {}): void {
-    runSync(this.ring.block, this.ring.join(), options.timeout, () => joinTimedOut(options.timeout));
+    const since = performance.now();
+    const timedOut = () => joinTimedOut(options.timeout);
+    this.flushBufferSync(options.timeout, timedOut);
+    runSync(this.ring.block, this.ring.join(), timeLeft(options.timeout, since), timedOut);
   }
 }
 

@@ -45,6 +45,19 @@ function ownSegment(name: string, owner: object): void {
   unlinkWhenCollected.register(owner, name);
 }
 
+/**
+ * Work that this thread must go on doing while it blocks in wait(): moving the local buffers of
+ * unbounded queues into their rings (feeder.ts), which only this thread can do (Python has a
+ * feeder thread for it). It returns whether some buffer still waits for room; wait() then sleeps
+ * in slices of BLOCKED_WORK_SLICE_MS and calls it after each.
+ */
+let blockedWork: (() => boolean) | null = null;
+const BLOCKED_WORK_SLICE_MS = 2;
+
+export function whileBlocked(work: () => boolean): void {
+  blockedWork = work;
+}
+
 export class SharedBlock {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   /** The whole block as 32-bit cells: the cells to wait on, and Atomics on any of them. */
@@ -90,6 +103,17 @@ export class SharedBlock {
    * (Infinity: no limit). May return "ok" spuriously: callers re-check their condition.
    */
   wait(index: number, expected: number, timeoutMs = Infinity): WaitResult {
+    if (!blockedWork?.()) return this.#wait(index, expected, timeoutMs);
+    const end = performance.now() + timeoutMs;
+    for (;;) {
+      const left = end - performance.now();
+      const r = this.#wait(index, expected, Math.max(0, Math.min(left, BLOCKED_WORK_SLICE_MS)));
+      if (r !== "timed-out" || left <= BLOCKED_WORK_SLICE_MS) return r;
+      if (!blockedWork()) return this.#wait(index, expected, Math.max(0, end - performance.now()));
+    }
+  }
+
+  #wait(index: number, expected: number, timeoutMs: number): WaitResult {
     if (this.#state.kind === "sab") return Atomics.wait(this.i32, index, expected, timeoutMs);
     return native().wait(this.buffer as ArrayBuffer, index * 4, expected, timeoutMs);
   }

@@ -8,12 +8,21 @@
 // Differences from Python, and why:
 //   - get/put return Promises (a blocking call would freeze the event loop); getSync/putSync
 //     block for real, for workers whose event loop need not run meanwhile.
-//   - maxsize = 0 means no limit on the number of items, but the bytes in flight are bounded by
-//     the ring (`capacity`, 256 KiB by default): a put that finds no room waits for a get, as on
-//     a full bounded queue. Python buffers such puts in a feeder thread instead, which is why its
-//     processes can hang at exit with a non-empty buffer; here the wait is visible in put().
-//   - Items bigger than the ring stream through it in pieces; putNowait/getNowait only move
-//     items that fit in the ring at once.
+//   - Python's unbounded Queue never blocks a put: what does not fit goes into the putting
+//     process's buffer, which a feeder thread writes into the pipe. Here the same holds for an
+//     unbounded Queue and JoinableQueue (maxsize 0): put() and putNowait() never wait and never
+//     throw Full; an item that does not fit in the ring now (256 KiB, `capacity`) waits in this
+//     holder's local buffer, in put order, and feeder.ts moves it in as gets make room, without a
+//     thread. put() resolves once the item is buffered. As in Python, a worker does not exit
+//     before its buffer is in the ring (joinThread(); cancelJoinThread() lets it go without), so
+//     the put-everything-then-start-the-workers pattern works, and a worker that put more than
+//     anyone gets stays alive until someone does. SimpleQueue keeps Python's SimpleQueue
+//     semantics (no feeder: a put waits for room), and a bounded queue's put waits for a slot
+//     and for room (Full on timeout), as in Python.
+//   - putSync (Python has none) blocks until the item is in the ring: on an unbounded queue it
+//     first writes this holder's buffer, so it overtakes nothing.
+//   - Items bigger than the ring stream through it in pieces; getNowait, and putNowait on a
+//     bounded queue, only move items that fit in the ring at once.
 
 import type { ContextName } from "../backends/backend.js";
 import { resolveContext } from "../start-method.js";
@@ -22,6 +31,7 @@ import { decodeItem, encodeItem } from "./item-codec.js";
 import { SharedBlock, type SharedBlockState } from "./memory.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
+import { Feeder } from "./feeder.js";
 import { InOrder, runAsync, runSync } from "./wait-loop.js";
 
 export interface QueueOptions {
@@ -73,6 +83,8 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
   readonly #type: QueueType;
   #closed = false;
   readonly #puts = new InOrder();
+  /** Unbounded Queue and JoinableQueue: this holder's buffer of puts that did not fit (feeder.ts). */
+  readonly #feeder: Feeder | null;
 
   /** The type name on the wire; each class sets its own, context subclasses inherit it. */
   static readonly queueType: QueueType;
@@ -94,6 +106,7 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
       const context = resolveContext(options?.context, type).name;
       this.ring = new Ring(SharedBlock.create(context, ringBytes(capacity)), 0, capacity);
     }
+    this.#feeder = this.maxsize === 0 && type !== "SimpleQueue" ? new Feeder(this.ring, type === "JoinableQueue") : null;
     noteShareableCreated();
   }
 
@@ -110,30 +123,47 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
   // ---- put -------------------------------------------------------------------------------
 
   /**
-   * Puts `item` (a structured clone of it). Waits while the queue is full: up to `timeout`
-   * seconds, then rejects with Full. Puts from one handle keep their order even if not awaited.
+   * Puts `item` (a structured clone of it). Puts from one handle keep their order even if not
+   * awaited. Unbounded Queue and JoinableQueue: never waits (what does not fit in the ring now
+   * is buffered by this handle and moved in as room appears); `block` and `timeout` do not
+   * apply, as in Python. Bounded queues and SimpleQueue: waits while the queue is full, up to
+   * `timeout` seconds, then rejects with Full.
    */
   async put(item: T, options: WaitOptions = {}): Promise<void> {
     this.#checkOpen("put");
     const payload = encodeItem(item, `${this.#type}.put`);
+    if (this.#feeder) {
+      options.signal?.throwIfAborted();
+      return this.#feeder.put(payload);
+    }
     const timeout = options.block === false ? 0 : options.timeout;
     await this.#puts.run(() => runAsync(this.ring.block, this.#putOp(payload), timeout, () => this.#full(timeout), options.signal));
   }
 
-  /** Puts without waiting; throws Full if there is no room now (Python's put_nowait). */
+  /**
+   * Puts without waiting (Python's put_nowait): on an unbounded Queue or JoinableQueue it never
+   * throws Full (see put); elsewhere it throws Full if there is no room now.
+   */
   putNowait(item: T): void {
     this.putSync(item, { block: false });
   }
 
   /**
-   * Blocking put: blocks this thread (and its event loop) until there is room. Safe in a worker
-   * thread or child process that has nothing else to do meanwhile; on the parent's main thread
-   * it freezes everything else (timers, I/O, other Promises) for as long as it waits.
+   * Blocking put: blocks this thread (and its event loop) until the item is in the ring (on an
+   * unbounded queue, after what this handle buffered before it). Safe in a worker thread or
+   * child process that has nothing else to do meanwhile; on the parent's main thread it freezes
+   * everything else (timers, I/O, other Promises) for as long as it waits. With `block: false`
+   * it is putNowait.
    */
   putSync(item: T, options: SyncWaitOptions = {}): void {
     this.#checkOpen("put");
     const payload = encodeItem(item, `${this.#type}.put`);
     const timeout = options.block === false ? 0 : options.timeout;
+    if (this.#feeder) {
+      if (timeout === 0) this.#feeder.put(payload);
+      else this.#feeder.putSync(payload, timeout, () => this.#full(timeout));
+      return;
+    }
     runSync(this.ring.block, this.#putOp(payload), timeout, () => this.#full(timeout));
   }
 
@@ -146,6 +176,7 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
   /** Takes the next item. Waits up to `timeout` seconds (no limit by default), then rejects with Empty. */
   async get(options: WaitOptions = {}): Promise<T> {
     this.#checkOpen("get");
+    this.#feeder?.flushNow();
     const timeout = options.block === false ? 0 : options.timeout;
     const bytes = await runAsync(this.ring.block, this.ring.get(timeout === 0), timeout, () => this.#empty(timeout), options.signal);
     return decodeItem<T>(bytes);
@@ -159,6 +190,9 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
   /** Blocking get: see putSync for where blocking is safe. */
   getSync(options: SyncWaitOptions = {}): T {
     this.#checkOpen("get");
+    // Items this handle buffered may be all there is: move what fits first (only a turn of this
+    // event loop would move them otherwise, and this call blocks it).
+    this.#feeder?.flushNow();
     const timeout = options.block === false ? 0 : options.timeout;
     return decodeItem<T>(runSync(this.ring.block, this.ring.get(timeout === 0), timeout, () => this.#empty(timeout)));
   }
@@ -181,14 +215,22 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
 
   // ---- state -----------------------------------------------------------------------------
 
-  /** Items in the queue now, counting puts in progress (approximate while others work on it, as in Python). */
+  /**
+   * Items put and not yet got, by every holder: in the ring, in puts in progress, and in the
+   * local buffers of unbounded queues' holders (as Python counts a put when it buffers it).
+   * Approximate while others work on the queue, as in Python.
+   */
   qsize(): number {
     return this.ring.count;
   }
 
-  /** Whether nothing is there to get now. */
+  /**
+   * Whether nothing is there to get now: nothing in the ring, and nothing buffered by this handle
+   * (a get here moves that into the ring first). Items that other holders still buffer are not
+   * seen, as in Python.
+   */
   empty(): boolean {
-    return !this.ring.hasData;
+    return !this.ring.hasData && !this.#feeder?.size;
   }
 
   /** Whether a bounded queue holds maxsize items now. */
@@ -198,18 +240,37 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
 
   /**
    * This handle will put and get no more (Python: "no more data will be put on this queue by
-   * the current process"). Other holders of the queue are not affected; the memory is freed
-   * when every holder has dropped it.
+   * the current process"). What it buffered is still moved into the ring, as Python's feeder
+   * flushes and then closes: joinThread() waits for that, and so does a worker's exit. Other
+   * holders of the queue are not affected; the memory is freed when every holder has dropped it.
    */
   close(): void {
     this.#closed = true;
   }
 
-  /** Python's join_thread(): there is no feeder thread to wait for here; it returns at once. */
-  joinThread(): void {}
+  /**
+   * Python's join_thread(): resolves once everything this handle buffered is in the ring (at
+   * once if nothing is, on a bounded queue, or after cancelJoinThread()). Rejects if the queue
+   * broke meanwhile (a process died mid-item): the buffered items are then lost. Python allows
+   * it only after close(); here it may be called any time.
+   */
+  async joinThread(): Promise<void> {
+    await this.#feeder?.flushed();
+  }
 
-  /** Python's cancel_join_thread(): nothing to cancel here (no feeder thread). */
-  cancelJoinThread(): void {}
+  /**
+   * Python's cancel_join_thread(): a worker holding this handle may exit without waiting for its
+   * buffer to reach the ring, and the buffer no longer keeps the event loop alive; items still
+   * buffered at exit are lost. "You almost certainly will not need it" (Python's docs).
+   */
+  cancelJoinThread(): void {
+    this.#feeder?.cancel();
+  }
+
+  /** @internal Blocks until this handle's buffer is in the ring (JoinableQueue.joinSync). */
+  protected flushBufferSync(timeout: number | null | undefined, timedOut: () => Error): void {
+    this.#feeder?.flushSync(timeout, timedOut);
+  }
 
   #checkOpen(what: string): void {
     if (this.#closed) throw new ClosedError(`${this.#type}.${what}(): this queue was closed by close() on this handle`);
