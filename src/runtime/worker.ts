@@ -18,7 +18,7 @@ import {
   type ToWorker,
   type WireBatch,
 } from "../wire/messages.js";
-import { pendingFlushes } from "../shared/feeder.js";
+import { beforeExit } from "../shared/before-exit.js";
 import { decodeShareables } from "../shared/shareable.js";
 import { native } from "../shared/native.js";
 import { packNumbers } from "../wire/numbers.js";
@@ -300,7 +300,7 @@ async function onProcess(msg: Extract<ToWorker, { t: "process" }>): Promise<void
  * Like Python, it waits for as long as it takes; cancelJoinThread() on a queue lets it go.
  */
 function exitWhenFlushed(code: number): void {
-  void pendingFlushes().then(() => process.exit(code));
+  void beforeExit().then(() => process.exit(code));
 }
 
 /** A lone task, as a batch of one: it waits behind earlier messages like any other. */

@@ -27,6 +27,7 @@
 // has since left costs one look.
 
 import { whileBlocked } from "./memory.js";
+import { registerBeforeExit } from "./before-exit.js";
 import type { Ring } from "./ring.js";
 import { GAVE_UP, GIVE_UP, SLICE, SLICE_MS, WOKE, runAsync, runNow, runSync, timeLeft, type Op, type Resume, type Wait } from "./wait-loop.js";
 
@@ -45,6 +46,7 @@ export async function pendingFlushes(): Promise<void> {
     await Promise.all(waits);
   }
 }
+registerBeforeExit(pendingFlushes);
 
 // A thread blocked in a synchronous wait (getSync on another queue, Lock.acquireSync, ...) runs
 // no event loop, hence no async driver: its blocking waits step the buffers instead (memory.ts).
