@@ -170,9 +170,10 @@ class Runner {
     if (process.env.NODE_EXTRA_CA_CERTS) {
       const unset = { ...process.env };
       delete unset.NODE_EXTRA_CA_CERTS;
-      const boot = { workload: "W5" as const, peer: "node -e 0 (Node's own start-up)", unit: "ms", higherIsBetter: false };
-      this.rows.push(await attempt({ ...boot, variant: "as set here" }, async () => ({ ...boot, variant: "as set here", ...nodeBoot(process.env, this.config) })));
-      this.rows.push(await attempt({ ...boot, variant: EXTRA_CA_UNSET }, async () => ({ ...boot, variant: EXTRA_CA_UNSET, ...nodeBoot(unset, this.config) })));
+      for (const [variant, env] of [["as set here", process.env], [EXTRA_CA_UNSET, unset]] as const) {
+        const boot = { workload: "W5" as const, peer: "node -e 0 (Node's own start-up)", variant, unit: "ms", higherIsBetter: false };
+        this.rows.push(await attempt(boot, async () => ({ ...boot, ...nodeBoot(env, this.config) })));
+      }
       for (const { peer } of this.available.filter(({ peer }) => peer.context === "process")) {
         log(`${peer.label}: W5, ${EXTRA_CA_UNSET}`);
         const base = { workload: "W5" as const, peer: peer.label, variant: EXTRA_CA_UNSET, unit: "ms", higherIsBetter: false };

@@ -14,8 +14,8 @@ import type { Task } from "./task.js";
 export interface EncodedBatch {
   msg: ToWorker;
   transfer: TransferListItem[] | undefined;
-  /** The functions this message defines in the worker (it did not know them). */
-  defined: number[];
+  /** The functions this message defines in the worker (it did not know them), if any. */
+  defs: [number, FnSpec][] | undefined;
 }
 
 /** `known`: the ids of the functions the worker already has. */
@@ -30,12 +30,11 @@ export function encodeBatch(batch: readonly Task[], known: ReadonlySet<number>):
     }
     if (t.transfer) (transfer ??= []).push(...t.transfer);
   }
-  const defined = defs ? defs.map(([id]) => id) : [];
   const n = batch.length;
   const first = batch[0]!;
   if (n === 1 && defs === undefined && first.kind === TaskKind.Apply) {
     const flags = (first.revive ? OneFlags.Revive : 0) | (first.transferResult ? OneFlags.TransferBack : 0);
-    return { msg: [ONE_TASK, first.id, first.fn.id, flags, ...first.data], transfer, defined };
+    return { msg: [ONE_TASK, first.id, first.fn.id, flags, ...first.data], transfer, defs };
   }
   const ids = new Array<number>(n);
   const fns = new Array<number>(n);
@@ -53,7 +52,7 @@ export function encodeBatch(batch: readonly Task[], known: ReadonlySet<number>):
     if (t.transferResult) (transferBack ??= []).push(i);
   }
   const args1 = packSingleNumbers(batch);
-  return { msg: { t: "run", defs, ids, fns, kinds, data: args1 ? [] : data, args1, revive, transferBack }, transfer, defined };
+  return { msg: { t: "run", defs, ids, fns, kinds, data: args1 ? [] : data, args1, revive, transferBack }, transfer, defs };
 }
 
 /** The arguments of a batch of one-number applies, packed; undefined for any other batch. */

@@ -333,14 +333,14 @@ export class Scheduler {
   }
 
   #send(slot: WorkerSlot, batch: Task[]): void {
-    const { msg, transfer, defined } = encodeBatch(batch, slot.known);
+    const { msg, transfer, defs } = encodeBatch(batch, slot.known);
     try {
       slot.handle.send(msg, transfer);
     } catch (error) {
       this.#sendFailed(slot, batch, error);
       return;
     }
-    for (const id of defined) slot.known.add(id);
+    if (defs) for (const [id] of defs) slot.known.add(id);
     for (const t of batch) {
       t.state = "running";
       t.slot = slot;

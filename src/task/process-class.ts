@@ -9,7 +9,7 @@ import type { ContextName } from "../backends/backend.js";
 import { CloneError, ClosureError } from "../errors.js";
 import type { FnSpec } from "../wire/messages.js";
 import { parseFunction, parseMethod } from "./free-variables.js";
-import { capturedNames } from "./task-function.js";
+import { capturedNames, isNativeSource } from "./task-function.js";
 
 /** What the worker's `this` has of its Process besides the data (it adds pid and ident there). */
 export interface ProcessIdentity {
@@ -63,7 +63,7 @@ export function prepareProcessClass(proto: object, base: object, skip: ReadonlyS
 function memberSource(fn: Function, kind: Kind, key: PropertyKey, className: string, where: string): string {
   const source = Function.prototype.toString.call(fn);
   const label = `${kind === "method" ? "method" : kind === "get" ? "getter" : "setter"} "${keyLabel(key)}" of class ${className}`;
-  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+  if (isNativeSource(source)) {
     throw new TypeError(`${where}: the ${label} is a built-in or bound function, which cannot be sent to the worker by source.`);
   }
   let text: string | null = null;

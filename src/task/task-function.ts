@@ -118,7 +118,7 @@ function prepareInline(fn: Function, where: string): PreparedFunction {
   const cached = bySource.get(source);
   if (cached) return cached;
   const label = fn.name || "anonymous function";
-  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+  if (isNativeSource(source)) {
     throw new TypeError(
       `${where}: "${label}" is a built-in or bound function, which cannot be sent to a worker by source. ` +
         `Wrap it in a function that calls it, or use mp.tasksFrom() for a function from a module.`,
@@ -145,6 +145,11 @@ function prepareInline(fn: Function, where: string): PreparedFunction {
 }
 
 /** Of the free names of a function's source, those a worker would lack: all but the globals and the compilers' helpers. */
+/** Whether a function's source is `{ [native code] }`: a built-in or bound function, which has no source to send. */
+export function isNativeSource(source: string): boolean {
+  return /\{\s*\[native code\]\s*\}\s*$/.test(source);
+}
+
 export function capturedNames(free: ReadonlySet<string>): string[] {
   return [...free].filter((name) => !isProvidedInWorkers(name)).sort();
 }
