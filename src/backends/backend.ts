@@ -1,7 +1,7 @@
 // The one seam between multiproc and a kind of worker. A context is one file implementing
 // `spawn`; Pool and Process use nothing else, so a new kind of worker needs no change above.
 
-import type { TransferListItem } from "node:worker_threads";
+import type { Transferable } from "node:worker_threads";
 import type { FromWorker, ToWorker } from "../wire/messages.js";
 
 export type ContextName = "process" | "thread";
@@ -34,7 +34,7 @@ export interface WorkerHandle {
   /** pid for processes, threadId for threads: what identifies this worker in messages. */
   readonly id: number;
   /** Throws DataCloneError synchronously if `msg` cannot be cloned; the worker stays usable. */
-  send(msg: ToWorker, transfer?: readonly TransferListItem[]): void;
+  send(msg: ToWorker, transfer?: readonly Transferable[]): void;
   /** Ask the worker to stop now (SIGTERM for processes). */
   terminate(): void;
   /** Stop it without a chance to react (SIGKILL for processes). */

@@ -1,6 +1,6 @@
 // Per-call options shared by every Pool method, checked once at the call.
 
-import type { TransferListItem } from "node:worker_threads";
+import type { Transferable } from "node:worker_threads";
 import { abortError, timeoutError } from "../errors.js";
 
 export interface CallOptions {
@@ -13,7 +13,7 @@ export interface CallOptions {
   /** Also retry (within `retries`) when the task throws. Default false: a thrown error is the task's answer. */
   retryErrors?: boolean;
   /** Thread context: ArrayBuffers (and MessagePorts) in the arguments to move instead of copying. The process context copies. */
-  transfer?: readonly TransferListItem[];
+  transfer?: readonly Transferable[];
   /** Thread context: move the ArrayBuffers of the result back instead of copying (the result itself, or its elements/properties one level down). */
   transferResult?: boolean;
 }

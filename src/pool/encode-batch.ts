@@ -2,7 +2,7 @@
 // arguments of one-number applies packed into a Float64Array, or, for a lone apply task, one
 // flat array, which costs least to clone for the call whose latency someone is waiting on.
 
-import type { TransferListItem } from "node:worker_threads";
+import type { Transferable } from "node:worker_threads";
 import type { ContextName } from "../backends/backend.js";
 import { findThreadOnlyShareable } from "../shared/shareable.js";
 import type { PreparedFunction } from "../task/task-function.js";
@@ -13,7 +13,7 @@ import type { Task } from "./task.js";
 
 export interface EncodedBatch {
   msg: ToWorker;
-  transfer: TransferListItem[] | undefined;
+  transfer: Transferable[] | undefined;
   /** The functions this message defines in the worker (it did not know them), if any. */
   defs: [number, FnSpec][] | undefined;
 }
@@ -21,7 +21,7 @@ export interface EncodedBatch {
 /** `known`: the ids of the functions the worker already has. */
 export function encodeBatch(batch: readonly Task[], known: ReadonlySet<number>): EncodedBatch {
   let defs: [number, FnSpec][] | undefined;
-  let transfer: TransferListItem[] | undefined;
+  let transfer: Transferable[] | undefined;
   let seen: Set<PreparedFunction> | undefined;
   for (const t of batch) {
     if (!known.has(t.fn.id) && !seen?.has(t.fn)) {

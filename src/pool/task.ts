@@ -1,6 +1,6 @@
 // A unit of work as the pool tracks it: one apply call, or one chunk of a map.
 
-import type { TransferListItem } from "node:worker_threads";
+import type { Transferable } from "node:worker_threads";
 import type { PreparedFunction } from "../task/task-function.js";
 import type { TaskKind } from "../wire/messages.js";
 import type { WorkerSlot } from "./worker-slot.js";
@@ -23,7 +23,7 @@ export interface Task {
    * creator frees the shared memory when they are collected) until the task is done.
    */
   readonly pinned?: unknown;
-  readonly transfer?: readonly TransferListItem[];
+  readonly transfer?: readonly Transferable[];
   /** For chunks: the index of the first item in the whole input, for error messages. */
   readonly offset: number;
   /** The public call that made it, e.g. "Pool.map". */

@@ -57,7 +57,7 @@ export class Connection<T = unknown> implements Shareable {
     noteShareableCreated();
   }
 
-  /** @internal */
+  /** How this travels to a worker (shareable.ts). */
   [kShareable](): { type: string; state: ConnectionState } {
     return { type: "Connection", state: this.#state };
   }

@@ -115,7 +115,7 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
     return this.ring.block.context;
   }
 
-  /** @internal */
+  /** How this travels to a worker (shareable.ts). */
   [kShareable](): { type: string; state: QueueState } {
     return { type: this.#type, state: { block: this.ring.block.state, capacity: this.ring.capacity, maxsize: this.maxsize } };
   }

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// npm's `prepare` script: builds dist/ from src/ so that a git dependency
+// (`npm install github:owner/multiproc`, for which npm runs only `prepare`) and `npm pack` of a
+// fresh clone give a package that works. npm runs it after `npm install` / `npm ci` in this
+// checkout too, so it stays quick (tsc takes about 2 s) and never fails an install it was not
+// needed for: without TypeScript (`npm ci --omit=dev`) it keeps the dist/ that is there, and
+// only says so when there is none.
+//
+// `npm pack` and `npm publish` build from scratch (dist/ removed first), so a file deleted from
+// src/ never lingers in the tarball.
+
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+
+let tsc;
+try {
+  tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
+} catch {
+  if (existsSync(join(dist, "index.js"))) process.exit(0);
+  console.warn("multiproc: dist/ is missing and TypeScript is not installed to build it; run `npm install` (with devDependencies), then `npm run build`.");
+  process.exit(0);
+}
+
+const command = process.env.npm_command;
+if (command === "pack" || command === "publish") rmSync(dist, { recursive: true, force: true });
+
+const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { cwd: root, stdio: "inherit" });
+if (r.status !== 0) {
+  console.error("multiproc: building dist/ failed (tsc -p tsconfig.build.json); the errors are above.");
+  process.exit(r.status ?? 1);
+}
