@@ -5,6 +5,8 @@ export { Process, activeChildren, type ProcessOptions } from "./process.js";
 export { Pool, type PoolOptions, type ApplyAsyncOptions, type MapAsyncOptions } from "./pool/pool.js";
 export { AsyncResult } from "./pool/async-result.js";
 export type { CallOptions, MapOptions } from "./pool/call-options.js";
+export type { Progress, ProgressOption } from "./pool/progress.js";
+export type { PoolStats, PoolEvents, HistogramSummary, WorkerInfo, WorkerExitEvent, WorkerExitReason, WorkerReplaceEvent } from "./pool/stats.js";
 export { getContext, type Context } from "./context.js";
 export { Queue, SimpleQueue, QueueBase, type QueueOptions, type WaitOptions, type SyncWaitOptions } from "./shared/queue.js";
 export { JoinableQueue } from "./shared/joinable-queue.js";

@@ -2,6 +2,7 @@
 
 import type { Transferable } from "node:worker_threads";
 import { abortError, timeoutError } from "../errors.js";
+import type { ProgressOption } from "./progress.js";
 
 export interface CallOptions {
   /** Seconds; when they pass, queued work is dropped, running work's workers are stopped and replaced, and the call rejects with a TimeoutError. */
@@ -21,6 +22,8 @@ export interface CallOptions {
 export interface MapOptions extends CallOptions {
   /** Items per task. map/starmap default to Python's: ceil(items / (4 x workers)); imap* default to 1. */
   chunksize?: number;
+  /** `true`: a progress bar on stderr when it is a terminal; a function: called with `{ done, total, failed, elapsed }` at most 10 times a second and once at the end. */
+  progress?: ProgressOption;
 }
 
 export function checkCallOptions(where: string, opts: CallOptions | undefined): void {

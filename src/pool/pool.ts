@@ -1,6 +1,7 @@
 // Python's multiprocessing.Pool, with Promises and AsyncIterables. The scheduling lives in
 // scheduler.ts; this file checks calls, splits input into chunks and assembles results.
 
+import { EventEmitter } from "node:events";
 import type { ContextName } from "../backends/backend.js";
 import { cpuCount } from "../cpu.js";
 import { CloneError } from "../errors.js";
@@ -13,6 +14,8 @@ import { TaskKind } from "../wire/messages.js";
 import { AsyncResult } from "./async-result.js";
 import { armCancellation, checkCallOptions, checkChunksize, type CallOptions, type MapOptions } from "./call-options.js";
 import { imapIterator } from "./imap.js";
+import { checkProgress, knownLength, ProgressTracker, trackIterator } from "./progress.js";
+import { PoolMonitor, type PoolEvents, type PoolStats } from "./stats.js";
 import { Scheduler } from "./scheduler.js";
 import { newTaskId, type Caller, type Task } from "./task.js";
 
@@ -62,7 +65,8 @@ type ArgsAsyncOf<A extends unknown[], R> = A extends []
   ? [args?: A, options?: ApplyAsyncOptions<R>]
   : [args: A, options?: ApplyAsyncOptions<R>];
 
-export class Pool implements AsyncDisposable {
+/** Emits the events of PoolEvents (stats.ts): workerStart, workerExit, workerReplace, drain. */
+export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
   /** Number of workers. */
   readonly processes: number;
   readonly context: ContextName;
@@ -70,9 +74,11 @@ export class Pool implements AsyncDisposable {
   /** Shareable objects in initargs stay alive as long as the pool: new workers receive them. */
   readonly #initargs: unknown[];
   readonly #callerStacks: boolean;
+  readonly #monitor: PoolMonitor = new PoolMonitor(this);
 
   /** `new Pool(4)`, `new Pool({ processes: 4, initializer, ... })` or `new Pool(4, { ... })`. */
   constructor(processesOrOptions?: number | PoolOptions, options?: PoolOptions) {
+    super();
     const opts: PoolOptions =
       typeof processesOrOptions === "object" && processesOrOptions !== null
         ? processesOrOptions
@@ -110,7 +116,13 @@ export class Pool implements AsyncDisposable {
       maxHeapMb: opts.maxHeapMb,
       execArgv: opts.execArgv,
       env: opts.env,
+      monitor: this.#monitor,
     });
+  }
+
+  /** Counters, utilization and run/wait-time percentiles: see PoolStats. */
+  stats(): PoolStats {
+    return this.#monitor.snapshot(this.#scheduler.workerCounts(), this.#scheduler.queued, this.processes);
   }
 
   /** fn(...args) in a worker; resolves with its result. */
@@ -234,6 +246,7 @@ export class Pool implements AsyncDisposable {
       retryErrors: options?.retryErrors ?? false,
       transferResult: options?.transferResult ?? false,
       state: "queued",
+      queuedAt: 0,
       slot: null,
       done,
     };
@@ -243,6 +256,7 @@ export class Pool implements AsyncDisposable {
   #checkMapCall(where: string, fn: TaskFunction<Fn>, iterable: unknown, options: MapOptions | undefined): PreparedFunction {
     checkCallOptions(where, options);
     checkChunksize(where, options?.chunksize);
+    checkProgress(where, options?.progress);
     checkIterable(where, iterable);
     const prepared = prepareFunction(fn, where);
     const refusal = this.#scheduler.refusal(where);
@@ -255,7 +269,11 @@ export class Pool implements AsyncDisposable {
     const prepared = this.#checkMapCall(where, fn, iterable, options);
     const items = Array.isArray(iterable) ? iterable : await collect(iterable);
     if (kind === TaskKind.StarmapChunk) checkArgLists(where, items);
-    if (items.length === 0) return [];
+    const progress = options?.progress === undefined ? undefined : ProgressTracker.start(where, options.progress, items.length);
+    if (items.length === 0) {
+      progress?.end();
+      return [];
+    }
     // Python's default: about four chunks per worker.
     const chunksize = options?.chunksize ?? Math.ceil(items.length / (this.processes * 4));
     return new Promise<unknown[]>((resolve, reject) => {
@@ -267,6 +285,7 @@ export class Pool implements AsyncDisposable {
         if (settled) return;
         settled = true;
         disarm();
+        progress?.end();
         // A task's own error leaves its siblings that are already running alone; a timeout stops them.
         for (const t of tasks) if (stopRunning || t.state === "queued") this.#scheduler.cancel(t, error, stopRunning);
         reject(error);
@@ -276,12 +295,17 @@ export class Pool implements AsyncDisposable {
         tasks.push(
           this.#task(prepared, kind, chunk, offset, where, caller, options, (ok, value) => {
             if (settled) return;
-            if (!ok) return fail(value, false);
+            if (!ok) {
+              progress?.fail(chunk.length);
+              return fail(value, false);
+            }
             const values = value as unknown[];
             for (let i = 0; i < values.length; i++) out[offset + i] = values[i];
+            progress?.add(values.length);
             if (--remaining === 0) {
               settled = true;
               disarm();
+              progress?.end();
               resolve(out);
             }
           }),
@@ -296,7 +320,7 @@ export class Pool implements AsyncDisposable {
     const prepared = this.#checkMapCall(where, fn, iterable, options);
     const caller = this.#callerStacks ? captureCaller(ordered ? this.imap : this.imapUnordered) : undefined;
     const chunksize = options?.chunksize ?? 1;
-    return imapIterator({
+    const results = imapIterator({
       iterable,
       ordered,
       chunksize,
@@ -307,6 +331,7 @@ export class Pool implements AsyncDisposable {
       scheduler: this.#scheduler,
       makeTask: (chunk, offset, done) => this.#task(prepared, TaskKind.MapChunk, chunk, offset, where, caller, options, done),
     });
+    return options?.progress ? trackIterator(where, results, options.progress, chunksize, knownLength(iterable)) : results;
   }
 }
 

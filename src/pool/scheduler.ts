@@ -17,6 +17,7 @@ import { type FnSpec, type FromWorker, type WireResults } from "../wire/messages
 import { tasksToSend } from "./batching.js";
 import { encodeBatch, findUnsendable } from "./encode-batch.js";
 import { KeepAlive } from "./keep-alive.js";
+import type { PoolMonitor } from "./stats.js";
 import type { Task } from "./task.js";
 import { TaskQueue } from "./task-queue.js";
 import { describeExit, workerLostError } from "./worker-lost.js";
@@ -37,6 +38,8 @@ export interface SchedulerOptions {
   maxHeapMb?: number;
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Counters, histograms and events (stats.ts). */
+  monitor: PoolMonitor;
 }
 
 let workerCounter = 0;
@@ -77,6 +80,17 @@ export class Scheduler {
     return this.#state;
   }
 
+  /** Workers alive, running tasks, and ready with nothing to do, for Pool.stats(). */
+  workerCounts(): { workers: number; busy: number; idle: number } {
+    let busy = 0;
+    let idle = 0;
+    for (const s of this.#slots) {
+      if (s.inflightCount > 0) busy++;
+      else if (s.ready && !s.retiring && !s.stopped) idle++;
+    }
+    return { workers: this.#slots.size, busy, idle };
+  }
+
   /** Why calls fail at once, if they do: the pool was closed, terminated, or its initializer failed. */
   refusal(where: string, internal = false): Error | null {
     if (this.#broken) return this.#broken;
@@ -92,6 +106,7 @@ export class Scheduler {
       return;
     }
     this.#queue.push(task);
+    this.#opts.monitor.submitted(task);
     // Dispatch after the caller's synchronous code: a lone task still leaves within
     // microseconds, and a loop that submits thousands is seen whole and batched.
     if (!this.#pumpScheduled) {
@@ -150,7 +165,7 @@ export class Scheduler {
 
   // ---- workers ----------------------------------------------------------------------------
 
-  #spawn(): void {
+  #spawn(replacing?: WorkerSlot): void {
     const slot = new WorkerSlot(`PoolWorker-${++workerCounter}`);
     slot.handle = this.#opts.spawn({
       name: slot.name,
@@ -164,6 +179,7 @@ export class Scheduler {
     const { initializer, initargs, reviveInitargs } = this.#opts;
     slot.handle.send({ t: "init", name: slot.name, index: workerCounter, initializer, initargs, revive: reviveInitargs });
     if (!this.#keepAlive.referenced) slot.handle.unref();
+    this.#opts.monitor.workerStarted(slot, replacing);
   }
 
   #onMessage(slot: WorkerSlot, msg: FromWorker): void {
@@ -178,6 +194,7 @@ export class Scheduler {
       case "ready":
         slot.ready = true;
         this.#startFailures = 0;
+        this.#opts.monitor.workerReady(slot);
         this.#pump();
         return;
       case "init-error":
@@ -196,6 +213,7 @@ export class Scheduler {
   #onResults(slot: WorkerSlot, results: WireResults, busyMs: number): void {
     const { ids, values, errors } = results;
     const perTask = busyMs / ids.length;
+    this.#opts.monitor.ran(busyMs, ids.length);
     let learnt = -1;
     let e = 0;
     for (let i = 0; i < ids.length; i++) {
@@ -210,6 +228,7 @@ export class Scheduler {
       if (!task || task.state === "settled") continue;
       if (error && task.retryErrors && task.retriesLeft > 0) {
         task.retriesLeft--;
+        this.#opts.monitor.retried();
         task.state = "queued";
         task.slot = null;
         this.#queue.unshiftAll([task]);
@@ -222,6 +241,7 @@ export class Scheduler {
 
   #onExit(slot: WorkerSlot, info: ExitInfo): void {
     this.#slots.delete(slot);
+    this.#opts.monitor.workerExited(slot, info);
     const unanswered = slot.takeUnanswered().filter((t) => t.state === "running");
     // A worker that dies before it is ready counts as a failure to start, unless it was killed
     // from outside (SIGKILL, SIGTERM): that says nothing about whether the next one can start.
@@ -235,6 +255,7 @@ export class Scheduler {
       for (const t of rest) t.state = "queued";
       if (culprit.retriesLeft > 0) {
         culprit.retriesLeft--;
+        this.#opts.monitor.retried();
         culprit.state = "queued";
         rest.unshift(culprit);
       } else {
@@ -253,7 +274,7 @@ export class Scheduler {
         }),
       );
     }
-    if (this.#needsWorkers()) this.#spawn();
+    if (this.#needsWorkers()) this.#spawn(slot);
     this.#pump();
     this.#maybeFinishClose();
     if (this.#slots.size === 0) for (const resolve of this.#exitWaiters.splice(0)) resolve();
@@ -275,7 +296,7 @@ export class Scheduler {
     for (const t of requeue) t.state = "queued";
     this.#queue.unshiftAll(requeue);
     slot.handle.kill();
-    if (this.#needsWorkers()) this.#spawn();
+    if (this.#needsWorkers()) this.#spawn(slot);
   }
 
   #breakPool(error: Error): void {
@@ -319,7 +340,9 @@ export class Scheduler {
         }
       }
     }
-    this.#keepAlive.update(this.#queue.length > 0 || this.#busy());
+    const working = this.#queue.length > 0 || this.#busy();
+    this.#keepAlive.update(working);
+    this.#opts.monitor.working(working);
   }
 
   #take(n: number): Task[] {
@@ -346,11 +369,12 @@ export class Scheduler {
       t.slot = slot;
     }
     slot.sent(batch);
+    this.#opts.monitor.sent(batch);
     const max = this.#opts.maxTasksPerChild;
     if (max !== undefined && slot.assigned >= max) {
       slot.retiring = true;
       slot.handle.send({ t: "exit" });
-      if (this.#needsWorkers()) this.#spawn();
+      if (this.#needsWorkers()) this.#spawn(slot);
     }
   }
 
@@ -376,6 +400,7 @@ export class Scheduler {
     if (task.state === "settled") return;
     task.state = "settled";
     task.slot = null;
+    this.#opts.monitor.settled(ok);
     task.done(ok, value);
   }
 

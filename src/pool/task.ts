@@ -35,6 +35,8 @@ export interface Task {
   readonly retryErrors: boolean;
   readonly transferResult: boolean;
   state: "queued" | "running" | "settled";
+  /** performance.now() when it was submitted, for the wait-time histogram (stats.ts). */
+  queuedAt: number;
   slot: WorkerSlot | null;
   /** Called exactly once, by the scheduler. */
   readonly done: (ok: boolean, value: unknown) => void;
