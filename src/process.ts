@@ -2,9 +2,10 @@
 // as Python programs often do, subclass Process and override run() (task/process-class.ts).
 
 import { constants } from "node:os";
-import type { ContextName, ExitInfo, WorkerHandle } from "./backends/backend.js";
+import type { ContextName, ExitInfo, SpawnWorker, WorkerHandle } from "./backends/backend.js";
 import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
+import { recordLends } from "./shared/pipe.js";
 import { encodeShareables, findThreadOnlyShareable } from "./shared/shareable.js";
 import { resolveContext } from "./start-method.js";
 import { instanceData, prepareProcessClass } from "./task/process-class.js";
@@ -58,6 +59,8 @@ export class Process<A extends unknown[] = unknown[]> {
   #exitCode: number | null = null;
   #exited: Promise<void> | null = null;
   #stopSignal: string | null = null;
+  /** Gives back the pipe-end holds lent to the worker that it never claimed (pipe.ts). */
+  #giveBackLends: (() => void)[] = [];
 
   constructor(options: ProcessOptions<A> = {}) {
     if (typeof options !== "object" || options === null) {
@@ -121,7 +124,19 @@ export class Process<A extends unknown[] = unknown[]> {
     const { spawn } = resolveContext(this.context, "Process");
     let onExit!: () => void;
     this.#exited = new Promise<void>((resolve) => (onExit = resolve));
-    this.#handle = spawn({
+    try {
+      this.#handle = this.#spawn(spawn, () => onExit());
+    } catch (error) {
+      this.#giveBack();
+      throw error;
+    }
+    active.add(this as unknown as Process<unknown[]>);
+    this.#handle.send({ t: "process", name: this.name, target, args, revive });
+    if (this.daemon) this.#handle.unref();
+  }
+
+  #spawn(spawn: SpawnWorker, onExit: () => void): WorkerHandle {
+    return spawn({
       name: this.name,
       execArgv: this.#options.execArgv,
       env: this.#options.env,
@@ -130,12 +145,16 @@ export class Process<A extends unknown[] = unknown[]> {
       onExit: (info) => {
         this.#exitCode = exitCodeOf(info, this.#stopSignal);
         active.delete(this as unknown as Process<unknown[]>);
+        this.#giveBack();
         onExit();
       },
     });
-    active.add(this as unknown as Process<unknown[]>);
-    this.#handle.send({ t: "process", name: this.name, target, args, revive });
-    if (this.daemon) this.#handle.unref();
+  }
+
+  #giveBack(): void {
+    const lends = this.#giveBackLends;
+    this.#giveBackLends = [];
+    for (const giveBack of lends) giveBack();
   }
 
   /** Wait until the worker exits, or until `timeout` seconds have passed (then check isAlive()). */
@@ -188,9 +207,13 @@ export class Process<A extends unknown[] = unknown[]> {
   #encode<T>(value: T, path: string): { value: T; found: boolean } {
     const bad = findUncloneable(value, path);
     if (bad) throw new CloneError(`Process ${this.name}: ${bad.path} cannot be sent to the worker: it ${bad.reason}`, bad.path);
-    const shared = encodeShareables(value);
+    const { result: shared, giveBack } = recordLends(() => encodeShareables(value));
+    this.#giveBackLends.push(giveBack);
     const threadOnly = this.context === "process" && shared.found ? findThreadOnlyShareable(shared.value, path) : null;
-    if (threadOnly) throw new CloneError(`Process ${this.name}: ${threadOnly.path} ${threadOnly.reason}`, threadOnly.path);
+    if (threadOnly) {
+      this.#giveBack();
+      throw new CloneError(`Process ${this.name}: ${threadOnly.path} ${threadOnly.reason}`, threadOnly.path);
+    }
     return shared;
   }
 

@@ -17,6 +17,7 @@ for (const context of CONTEXTS) {
         const [parentEnd, childEnd] = mp.Pipe<number>(true, { context });
         const p = new mp.Process({ context, target: tasks.pong, args: [childEnd, sync] });
         p.start();
+        childEnd.close(); // Python's idiom: the parent's copy of the child's end, closed at once
         let n = 0;
         for (let i = 0; i < 100; i++) {
           await parentEnd.send(n);
@@ -37,6 +38,7 @@ for (const context of CONTEXTS) {
       await using pool = new mp.Pool({ processes: 1, context });
       const [a, b] = mp.Pipe<number>(true, { context });
       const done = pool.apply(tasks.pong, [b, false]);
+      b.close();
       await a.send(41);
       assert.equal(await a.recv(), 42);
       await a.send(-1);
@@ -54,6 +56,7 @@ for (const context of CONTEXTS) {
       const items = [new Map([["k", new Set([1n])]]), big, new Date(0), "end"];
       const p = new mp.Process({ context, target: tasks.sendAll, args: [writer, items] });
       p.start();
+      writer.close();
       const got = [];
       for (let i = 0; i < items.length; i++) got.push(await reader.recv({ timeout: 20 }));
       assert.deepEqual(got, items);

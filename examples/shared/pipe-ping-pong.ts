@@ -13,6 +13,7 @@ function pong(conn: mp.Connection<string>) {
 const [here, there] = ctx.Pipe<string>();
 const child = new ctx.Process({ target: pong, args: [there] });
 child.start();
+there.close(); // the parent's copy of the child's end, as in Python: the child keeps its own
 for (let i = 1; i <= 3; i++) {
   await here.send(`ping ${i}`);
   console.log(await here.recv());

@@ -2,24 +2,25 @@
 // in one shared block (ring.ts). A duplex pipe has two rings; a one-way pipe (duplex = false)
 // has one, and its first end can only receive, its second only send, as in Python.
 //
-//   block:  [ ring 0 header | ring 0 bytes ][ ring 1 header | ring 1 bytes ]
+//   block:  [ ring 0 ][ ring 1 (duplex only) ][ holders of end 0 ][ holders of end 1 ]
 //   duplex:  conn1 receives from ring 0 and sends into ring 1; conn2 the other way round.
 //
-// close() marks the end closed *in the shared block*: the other end then gets EOFError from
-// recv() once it has read what was left, and BrokenPipeError from send(). Unlike Python, where
-// passing a Connection to a child duplicates a file descriptor, a worker gets the very same
-// end: closing it anywhere closes it everywhere. So do not close in the parent an end that
-// you passed to a worker (Python's `child_conn.close()` after `p.start()`): let the worker
-// close it when it is done.
+// As in Python, where each process that has a Connection has its own file descriptor, every
+// thread or process that holds an end counts as a holder (holders.ts): close() closes only the
+// caller's own Connection object, and the other end gets EOFError from recv() (once it has read
+// what was left), or BrokenPipeError from send(), when every holder of this end has closed it,
+// dropped it (garbage-collected) or died. So Python's `child_conn.close()` in the parent right
+// after `p.start()` works: the worker's copy stays open.
 
 import type { ContextName } from "../backends/backend.js";
 import { resolveContext } from "../start-method.js";
 import { ClosedError } from "./channel-errors.js";
 import { decodeItem, encodeItem } from "./item-codec.js";
 import { SharedBlock, type SharedBlockState } from "./memory.js";
+import { HolderTable, type Lend } from "./holders.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
-import { InOrder, runAsync, runSync } from "./wait-loop.js";
+import { InOrder, SLICE, WOKE, runAsync, runSync, type Op, type Resume } from "./wait-loop.js";
 
 export interface PipeOptions {
   /** Which context the pipe is for; the default context (getStartMethod()) if not given. */
@@ -28,12 +29,86 @@ export interface PipeOptions {
   capacity?: number;
 }
 
-/** The rings of an end, as indexes into the block (-1: none). */
+/** The rings of an end, as indexes into the block (-1: none), and which end it is. */
 interface ConnectionState {
   block: SharedBlockState;
   capacity: number;
   rx: number;
   tx: number;
+  end: 0 | 1;
+  /** Only in a descriptor on its way to a worker: the hold lent for it (holders.ts). */
+  lend?: Lend;
+}
+
+/** One end's hold on the pipe, apart from its Connection so that garbage collection can let go of it. */
+class EndHold {
+  readonly mine: HolderTable;
+  readonly other: HolderTable;
+  readonly rx: Ring | null;
+  readonly tx: Ring | null;
+
+  constructor(block: SharedBlock, state: ConnectionState) {
+    const ring = (i: number) => (i < 0 ? null : new Ring(block, i * ringBytes(state.capacity), state.capacity));
+    this.rx = ring(state.rx);
+    this.tx = ring(state.tx);
+    const rings = state.rx >= 0 && state.tx >= 0 ? 2 : 1;
+    const table = (end: number) => new HolderTable(block, (rings * ringBytes(state.capacity)) / 4 + end * HolderTable.CELLS);
+    this.mine = table(state.end);
+    this.other = table(1 - state.end);
+  }
+
+  /** This Connection object's hold ends; the last one of every holder closes the end. */
+  release(): void {
+    this.mine.release();
+    if (!this.mine.anyLive()) {
+      this.tx?.closeWriter();
+      this.rx?.closeReader();
+    }
+  }
+
+  /** Whether the other end is gone (every holder closed it or died); marks its rings so if it is. */
+  otherGone(): boolean {
+    if (this.rx?.writerClosed !== false && this.tx?.readerClosed !== false) return true;
+    if (this.other.anyLive()) return false;
+    this.rx?.closeWriter();
+    this.tx?.closeReader();
+    return true;
+  }
+}
+
+const releaseWhenCollected = new FinalizationRegistry<EndHold>((hold) => {
+  try {
+    hold.release();
+  } catch {}
+});
+
+/** The lends of the encodings recorded by recordLends(), to give back if no worker claims them. */
+let lendsRecorded: (() => void)[] | null = null;
+
+/**
+ * Runs `encode` (which turns shareables into descriptors) and returns, with its result, a
+ * function that gives back the holds lent for the pipe ends in it that no worker claimed: a
+ * Process calls it when its worker has exited, or when it could not start.
+ */
+export function recordLends<T>(encode: () => T): { result: T; giveBack: () => void } {
+  const outer = lendsRecorded;
+  const lends: (() => void)[] = (lendsRecorded = []);
+  try {
+    return { result: encode(), giveBack: () => lends.forEach((cancel) => cancel()) };
+  } finally {
+    lendsRecorded = outer;
+  }
+}
+
+/** Runs a ring operation, looking every slice whether the other end is still held by anyone. */
+function* watchingOtherEnd<T>(op: Op<T>, hold: EndHold): Op<T> {
+  let r = op.next(WOKE);
+  while (!r.done) {
+    const why: Resume = yield r.value;
+    if (why === SLICE) hold.otherGone();
+    r = op.next(why);
+  }
+  return r.value;
 }
 
 function timedOut(what: string, timeout: number | null | undefined): Error {
@@ -43,6 +118,7 @@ function timedOut(what: string, timeout: number | null | undefined): Error {
 /** One end of a Pipe. Get one from Pipe(); it can be passed to Processes and Pool tasks. */
 export class Connection<T = unknown> implements Shareable {
   readonly #state: ConnectionState;
+  readonly #hold: EndHold;
   readonly #rx: Ring | null;
   readonly #tx: Ring | null;
   #closed = false;
@@ -50,16 +126,24 @@ export class Connection<T = unknown> implements Shareable {
 
   /** @internal Use Pipe(). */
   constructor(block: SharedBlock, state: ConnectionState) {
-    this.#state = state;
-    const ring = (i: number) => (i < 0 ? null : new Ring(block, i * ringBytes(state.capacity), state.capacity));
-    this.#rx = ring(state.rx);
-    this.#tx = ring(state.tx);
+    const { lend, ...own } = state;
+    this.#state = own;
+    this.#hold = new EndHold(block, own);
+    this.#rx = this.#hold.rx;
+    this.#tx = this.#hold.tx;
+    // Revived in a worker: the hold its sender lent becomes ours. Made by Pipe(): a hold of our own.
+    this.#hold.mine.claim(lend);
+    releaseWhenCollected.register(this, this.#hold, this.#hold);
     noteShareableCreated();
   }
 
   /** How this travels to a worker (shareable.ts). */
   [kShareable](): { type: string; state: ConnectionState } {
-    return { type: "Connection", state: this.#state };
+    if (this.#closed) throw new ClosedError("Connection: a closed end cannot be sent to a worker");
+    const table = this.#hold.mine;
+    const lend = table.lend();
+    lendsRecorded?.push(() => table.cancel(lend));
+    return { type: "Connection", state: { ...this.#state, lend } };
   }
 
   get closed(): boolean {
@@ -82,13 +166,13 @@ export class Connection<T = unknown> implements Shareable {
   async send(obj: T): Promise<void> {
     const tx = this.#sender("send");
     const payload = encodeItem(obj, "Connection.send");
-    await this.#sends.run(() => runAsync(tx.block, tx.put(payload, 0, false), null, () => timedOut("send", null)));
+    await this.#sends.run(() => runAsync(tx.block, this.#watched(tx.put(payload, 0, false)), null, () => timedOut("send", null)));
   }
 
   /** Blocking send(): safe in a worker whose event loop need not run meanwhile (see Queue.putSync). */
   sendSync(obj: T): void {
     const tx = this.#sender("send");
-    runSync(tx.block, tx.put(encodeItem(obj, "Connection.send"), 0, false), null, () => timedOut("send", null));
+    runSync(tx.block, this.#watched(tx.put(encodeItem(obj, "Connection.send"), 0, false)), null, () => timedOut("send", null));
   }
 
   /**
@@ -97,14 +181,14 @@ export class Connection<T = unknown> implements Shareable {
    */
   async recv(options: { timeout?: number | null; signal?: AbortSignal } = {}): Promise<T> {
     const rx = this.#receiver("recv");
-    const bytes = await runAsync(rx.block, rx.get(), options.timeout, () => timedOut("recv", options.timeout), options.signal);
+    const bytes = await runAsync(rx.block, this.#watched(rx.get()), options.timeout, () => timedOut("recv", options.timeout), options.signal);
     return decodeItem<T>(bytes);
   }
 
   /** Blocking recv(): safe in a worker whose event loop need not run meanwhile (see Queue.putSync). */
   recvSync(options: { timeout?: number | null } = {}): T {
     const rx = this.#receiver("recv");
-    return decodeItem<T>(runSync(rx.block, rx.get(), options.timeout, () => timedOut("recv", options.timeout)));
+    return decodeItem<T>(runSync(rx.block, this.#watched(rx.get()), options.timeout, () => timedOut("recv", options.timeout)));
   }
 
   /**
@@ -115,7 +199,7 @@ export class Connection<T = unknown> implements Shareable {
   async poll(timeout: number | null = 0): Promise<boolean> {
     const rx = this.#receiver("poll");
     try {
-      return await runAsync(rx.block, rx.poll(), timeout, () => new PollTimeout());
+      return await runAsync(rx.block, this.#watched(rx.poll()), timeout, () => new PollTimeout());
     } catch (error) {
       if (error instanceof PollTimeout) return false;
       throw error;
@@ -126,7 +210,7 @@ export class Connection<T = unknown> implements Shareable {
   pollSync(timeout: number | null = 0): boolean {
     const rx = this.#receiver("poll");
     try {
-      return runSync(rx.block, rx.poll(), timeout, () => new PollTimeout());
+      return runSync(rx.block, this.#watched(rx.poll()), timeout, () => new PollTimeout());
     } catch (error) {
       if (error instanceof PollTimeout) return false;
       throw error;
@@ -134,19 +218,26 @@ export class Connection<T = unknown> implements Shareable {
   }
 
   /**
-   * Closes this end, for every holder of it (see the note at the top of this file): the other
-   * end's recv() gets EOFError once it has read what was sent, its send() BrokenPipeError.
+   * Closes this Connection object. Once every holder of this end (this thread, the workers it
+   * was passed to) has closed it or exited, the other end's recv() gets EOFError after reading
+   * what was sent, and its send() BrokenPipeError, as in Python.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#tx?.closeWriter();
-    this.#rx?.closeReader();
+    releaseWhenCollected.unregister(this.#hold);
+    this.#hold.release();
+  }
+
+  #watched<R>(op: Op<R>): Op<R> {
+    return watchingOtherEnd(op, this.#hold);
   }
 
   #sender(what: string): Ring {
     if (this.#closed) throw new ClosedError(`Connection.${what}(): this end of the pipe is closed`);
     if (!this.#tx) throw new TypeError(`Connection.${what}(): this end of a one-way Pipe(false) can only receive`);
+    // Every reader gone (closed or dead): Python's write fails with EPIPE at once, not only when the pipe is full.
+    this.#hold.otherGone();
     return this.#tx;
   }
 
@@ -166,12 +257,12 @@ class PollTimeout extends Error {}
 export function Pipe<T = unknown>(duplex = true, options?: PipeOptions): [Connection<T>, Connection<T>] {
   const capacity = ringCapacity(options?.capacity);
   const context = resolveContext(options?.context, "Pipe").name;
-  const block = SharedBlock.create(context, (duplex ? 2 : 1) * ringBytes(capacity));
+  const block = SharedBlock.create(context, (duplex ? 2 : 1) * ringBytes(capacity) + 2 * HolderTable.CELLS * 4);
   const s = block.state;
   if (!duplex) {
-    return [new Connection<T>(block, { block: s, capacity, rx: 0, tx: -1 }), new Connection<T>(block, { block: s, capacity, rx: -1, tx: 0 })];
+    return [new Connection<T>(block, { block: s, capacity, rx: 0, tx: -1, end: 0 }), new Connection<T>(block, { block: s, capacity, rx: -1, tx: 0, end: 1 })];
   }
-  return [new Connection<T>(block, { block: s, capacity, rx: 0, tx: 1 }), new Connection<T>(block, { block: s, capacity, rx: 1, tx: 0 })];
+  return [new Connection<T>(block, { block: s, capacity, rx: 0, tx: 1, end: 0 }), new Connection<T>(block, { block: s, capacity, rx: 1, tx: 0, end: 1 })];
 }
 
 registerShareable("Connection", (state) => {
