@@ -39,3 +39,5 @@ export {
   CloneError,
   ProcessStateError,
 } from "./errors.js";
+export { cluster, type Cluster, type ClusterOptions, type ClusterPoolOptions } from "./cluster/cluster.js";
+export { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "./cluster/errors.js";

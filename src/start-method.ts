@@ -55,6 +55,10 @@ export interface ResolvedContext {
 
 /** A context option (a name, a Context, or nothing for the default) to its backend. */
 export function resolveContext(context: ContextName | { readonly name: ContextName } | undefined, where: string): ResolvedContext {
+  // A context that brings its own backend (the cluster's, src/cluster/) uses it.
+  if (typeof context === "object" && context !== null && "spawn" in context && typeof context.spawn === "function") {
+    return { name: context.name, spawn: context.spawn as SpawnWorker };
+  }
   const name = context === undefined ? getStartMethod() : contextName(typeof context === "object" && context !== null ? context.name : context, where);
   return { name, spawn: SPAWNERS[name] };
 }

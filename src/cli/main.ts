@@ -15,7 +15,9 @@ export interface Command {
 }
 
 /** The commands, by name. Add a command by adding a file and a line here. */
-const commands: Record<string, () => Promise<{ command: Command }>> = {};
+const commands: Record<string, () => Promise<{ command: Command }>> = {
+  worker: () => import("./worker.js"),
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };

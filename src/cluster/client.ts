@@ -1,0 +1,412 @@
+// The caller's side of a cluster Pool: turns the scheduler's batches into BullMQ jobs, reads the
+// results the workers push back, and keeps the promises of the failure model (README, "Many
+// machines"):
+//  - results reach the caller exactly once: a job is answered once, later copies (a job rerun
+//    after its worker died) are dropped by job id;
+//  - a heartbeat key says the caller lives; workers drop the jobs of a caller without one;
+//  - while Redis is away, calls wait; once it is back, jobs it lost are queued again; if it stays
+//    away longer than `unavailableTimeout`, every pending call rejects with ClusterConnectionError.
+
+import { randomBytes } from "node:crypto";
+import type { Queue, QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Socket } from "node:net";
+import { CloneError, WorkerLostError } from "../errors.js";
+import { serializeError } from "../wire/errors.js";
+import type { FnSpec, ToWorker } from "../wire/messages.js";
+import { connectRedis, redactedUrl, type RedisTarget } from "./connection.js";
+import { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "./errors.js";
+import { asBatch, decodeResults, encodeJob, failedResults, type JobData, type RemoteFnSpec, type RemoteResults } from "./job-codec.js";
+import { clusterKeys, WORKER_STALE_MS, type ClusterKeys, type WorkerInfo } from "./keys.js";
+import { portableModuleId } from "./module-identity.js";
+import type { RemoteWorkerHandle } from "./remote-handle.js";
+import { signJob, type Authkey } from "./signing.js";
+
+export interface ClusterConfig {
+  target: RedisTarget;
+  queue: string;
+  authkey?: Authkey;
+  maxJobBytes: number;
+  /** Seconds a caller's heartbeat outlives it. */
+  callerTtl: number;
+  /** Seconds without Redis before pending calls reject. */
+  unavailableTimeout: number;
+}
+
+/** Job options: a finished job leaves nothing behind; a failed one stays an hour for the dashboard. */
+const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: { age: 3600 } } as const;
+const REGISTRY_REFRESH_MS = 2000;
+const RESULTS_PER_POP = 1000;
+
+interface InflightJob {
+  id: string;
+  handle: RemoteWorkerHandle;
+  ids: number[];
+  name: string;
+  data: JobData;
+  modules: string[];
+  inline: boolean;
+  /** Handed to BullMQ (so it may need removing, or queueing again after Redis lost it). */
+  added: boolean;
+}
+
+interface Connections {
+  cmd: Redis;
+  blocker: Redis;
+  queue: Queue;
+  events: QueueEvents;
+  eventsConn: Redis;
+}
+
+export class ClusterClient {
+  readonly callerId = randomBytes(8).toString("hex");
+  readonly #config: ClusterConfig;
+  readonly #keys: ClusterKeys;
+  readonly #handles = new Set<RemoteWorkerHandle>();
+  readonly #referenced = new Set<RemoteWorkerHandle>();
+  readonly #fnSpecs = new Map<number, FnSpec>();
+  readonly #inflight = new Map<string, InflightJob>();
+  #pendingAdds: InflightJob[] = [];
+  #flushScheduled = false;
+  #seq = 0;
+  #closed = false;
+  #registry: WorkerInfo[] = [];
+  /** Since when Redis has not answered (from the start until the first connection too). */
+  #downSince: number | null = Date.now();
+  #everUp = false;
+  #lastError = "";
+  /** Set once Redis has been away too long: new jobs fail with it until Redis is back. */
+  #failure: ClusterConnectionError | null = null;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #connections: Promise<Connections>;
+
+  constructor(config: ClusterConfig) {
+    this.#config = config;
+    this.#keys = clusterKeys(config.queue);
+    this.#connections = this.#connect();
+    this.#connections.catch((error: unknown) => this.#failAll(this.#unavailable(error)));
+    this.#timers.push(setInterval(() => this.#watch(), 250));
+    for (const t of this.#timers) t.unref();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  attach(handle: RemoteWorkerHandle): void {
+    this.#handles.add(handle);
+    this.#referenced.add(handle);
+    this.#applyRefs();
+  }
+
+  /** A handle exited; the last one to go closes the connections. */
+  detach(handle: RemoteWorkerHandle): void {
+    this.#handles.delete(handle);
+    this.#referenced.delete(handle);
+    if (this.#handles.size === 0) void this.close();
+    else this.#applyRefs();
+  }
+
+  setRef(handle: RemoteWorkerHandle, ref: boolean): void {
+    if (ref) this.#referenced.add(handle);
+    else this.#referenced.delete(handle);
+    this.#applyRefs();
+  }
+
+  /**
+   * Queue one batch of the scheduler's as a job. What can be refused without Redis throws here,
+   * so the scheduler fails those tasks at once: shared objects, an inline function without an
+   * authkey, a job over the size limit, a Redis that has been away too long.
+   */
+  submit(handle: RemoteWorkerHandle, msg: ToWorker): void {
+    if (this.#failure) throw this.#failure;
+    const batch = asBatch(msg);
+    if (!batch) return;
+    if (batch.revive && batch.revive.length > 0) {
+      throw new CloneError(
+        "cluster Pool: shared objects (Queue, Lock, Value, SharedMemory, ...) live in one machine's memory and cannot " +
+          "travel to cluster workers; pass plain data",
+        "args",
+      );
+    }
+    if (batch.defs) for (const [id, spec] of batch.defs) this.#fnSpecs.set(id, spec);
+    const defs: [number, RemoteFnSpec][] = [];
+    const modules: string[] = [];
+    let inline = false;
+    let label = "";
+    for (const fnId of new Set(batch.fns)) {
+      const spec = this.#fnSpecs.get(fnId);
+      if (!spec) throw new Error(`cluster Pool: internal error: function ${fnId} was never defined`);
+      if (spec.kind === "source") {
+        if (this.#config.authkey === undefined) {
+          throw new ForbiddenTaskError(
+            `cluster Pool: "${spec.name}" is an inline function; cluster workers run only functions from their --tasks ` +
+              `modules. Export it from a module and pass mp.tasksFrom(...).${spec.name === "anonymous function" ? "name" : spec.name}, ` +
+              `or opt in to inline functions: an authkey in mp.cluster({ authkey }) and workers started with --allow-inline and the same key`,
+          );
+        }
+        inline = true;
+        defs.push([fnId, spec]);
+        label ||= spec.name;
+      } else {
+        const module = portableModuleId(spec.url, "cluster Pool");
+        modules.push(module);
+        defs.push([fnId, { kind: "module", module, exportName: spec.exportName }]);
+        label ||= `${module}#${spec.exportName}`;
+      }
+    }
+    const payload = encodeJob({ defs, ids: batch.ids, fns: batch.fns, kinds: batch.kinds, data: batch.data, args1: batch.args1 });
+    if (payload.length > this.#config.maxJobBytes) {
+      throw new JobTooLargeError(
+        `cluster Pool: a job of ${payload.length} bytes (${batch.ids.length} task(s) of ${label}) is over the limit of ` +
+          `${this.#config.maxJobBytes} bytes (maxJobBytes); pass smaller items or a smaller chunksize, or raise maxJobBytes`,
+        payload.length,
+        this.#config.maxJobBytes,
+      );
+    }
+    const id = `${this.callerId}-${++this.#seq}`;
+    const data: JobData = { c: this.callerId, p: payload.toString("base64") };
+    if (this.#config.authkey !== undefined) data.s = signJob(this.#config.authkey, id, payload);
+    const job: InflightJob = { id, handle, ids: batch.ids, name: label, data, modules, inline, added: false };
+    this.#inflight.set(id, job);
+    handle.jobs.add(id);
+    this.#pendingAdds.push(job);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => void this.#flush());
+    }
+  }
+
+  /** Drop a handle's jobs: remove those still queued, tell the workers to stop those running. */
+  cancel(handle: RemoteWorkerHandle): void {
+    const ids = [...handle.jobs];
+    handle.jobs.clear();
+    const added: string[] = [];
+    for (const id of ids) {
+      const job = this.#inflight.get(id);
+      this.#inflight.delete(id);
+      if (job?.added) added.push(id);
+    }
+    if (added.length === 0) return;
+    void this.#connections.then(async ({ cmd, queue }) => {
+      for (const id of added) await queue.remove(id).catch(() => 0);
+      await cmd.publish(this.#keys.cancel, added.join(" "));
+    }).catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers) clearInterval(t);
+    this.#failAll(new ClusterConnectionError("The cluster pool was closed"));
+    let conns: Connections;
+    try {
+      conns = await this.#connections;
+    } catch {
+      return;
+    }
+    conns.blocker.disconnect();
+    const tidy = Promise.all([conns.cmd.del(this.#keys.caller(this.callerId), this.#keys.results(this.callerId))]);
+    // Tidying up is a courtesy: a Redis that is away does not keep the caller from closing.
+    await Promise.race([tidy.catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await Promise.allSettled([conns.events.close(), conns.queue.close()]);
+    conns.cmd.disconnect();
+    conns.eventsConn.disconnect();
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  async #connect(): Promise<Connections> {
+    const { Queue, QueueEvents } = await import("bullmq");
+    const cmd = await connectRedis(this.#config.target, `multiproc-caller-${this.callerId}`);
+    cmd.on("error", (e: Error) => (this.#lastError = e.message));
+    cmd.on("ready", () => this.#onUp(cmd));
+    cmd.on("close", () => (this.#downSince ??= Date.now()));
+    cmd.on("connect", () => this.#applyRefs());
+    const blocker = cmd.duplicate();
+    blocker.on("error", () => {});
+    blocker.on("connect", () => this.#applyRefs());
+    const eventsConn = cmd.duplicate();
+    eventsConn.on("error", () => {});
+    eventsConn.on("connect", () => this.#applyRefs());
+    const queue = new Queue(this.#config.queue, { connection: cmd });
+    queue.on("error", () => {});
+    const events = new QueueEvents(this.#config.queue, { connection: eventsConn });
+    events.on("error", () => {});
+    events.on("failed", ({ jobId, failedReason }) => this.#onJobFailed(jobId, failedReason));
+    this.#conns = { cmd, blocker, queue, events, eventsConn };
+    this.#applyRefs();
+    void this.#readResults(blocker);
+    this.#timers.push(setInterval(() => void this.#heartbeat(cmd), (this.#config.callerTtl * 1000) / 3));
+    this.#timers.push(setInterval(() => void this.#refreshRegistry(cmd), REGISTRY_REFRESH_MS));
+    for (const t of this.#timers) t.unref();
+    await this.#heartbeat(cmd);
+    await events.waitUntilReady();
+    await this.#refreshRegistry(cmd);
+    return this.#conns;
+  }
+
+  #conns: Connections | undefined;
+
+  async #onUp(cmd: Redis): Promise<void> {
+    this.#downSince = null;
+    this.#failure = null;
+    const again = this.#everUp;
+    this.#everUp = true;
+    if (!again) return;
+    // Redis came back: it may have lost everything (no persistence). Say we live, then queue
+    // again the jobs it no longer has; a job that ran twice is answered once.
+    await this.#heartbeat(cmd);
+    const conns = await this.#connections;
+    for (const job of [...this.#inflight.values()]) {
+      if (!job.added || !this.#inflight.has(job.id)) continue;
+      const state = await conns.queue.getJobState(job.id).catch(() => "error");
+      if (state === "unknown" && this.#inflight.has(job.id)) {
+        await conns.queue.add(job.name, job.data, { ...JOB_OPTIONS, jobId: job.id }).catch(() => {});
+      }
+    }
+  }
+
+  async #heartbeat(cmd: Redis): Promise<void> {
+    if (this.#closed) return;
+    await cmd.set(this.#keys.caller(this.callerId), "1", "PX", Math.round(this.#config.callerTtl * 1000)).catch(() => {});
+  }
+
+  async #refreshRegistry(cmd: Redis): Promise<void> {
+    const all = await cmd.hgetall(this.#keys.workers).catch(() => null);
+    if (!all) return;
+    const now = Date.now();
+    this.#registry = Object.values(all)
+      .map((v) => {
+        try {
+          return JSON.parse(v) as WorkerInfo;
+        } catch {
+          return null;
+        }
+      })
+      .filter((w): w is WorkerInfo => w !== null && now - w.at < WORKER_STALE_MS);
+  }
+
+  /** Keep the event loop alive only while some handle is referenced (the pool has work). */
+  #applyRefs(): void {
+    const conns = this.#conns;
+    if (!conns) return;
+    const ref = this.#referenced.size > 0 && !this.#closed;
+    for (const conn of [conns.cmd, conns.blocker, conns.eventsConn]) {
+      const stream = (conn as unknown as { stream?: Socket }).stream;
+      if (stream && typeof stream.ref === "function") {
+        if (ref) stream.ref();
+        else stream.unref();
+      }
+    }
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  async #flush(): Promise<void> {
+    this.#flushScheduled = false;
+    let conns: Connections;
+    try {
+      conns = await this.#connections;
+    } catch {
+      return;
+    }
+    const jobs = this.#pendingAdds.splice(0).filter((j) => this.#inflight.has(j.id));
+    const accepted: InflightJob[] = [];
+    for (const job of jobs) {
+      const refusal = this.#refusal(job);
+      if (refusal) this.#fail(job, refusal);
+      else accepted.push(job);
+    }
+    if (accepted.length === 0) return;
+    for (const job of accepted) job.added = true;
+    try {
+      await conns.queue.addBulk(accepted.map((j) => ({ name: j.name, data: j.data, opts: { ...JOB_OPTIONS, jobId: j.id } })));
+    } catch (error) {
+      for (const job of accepted) this.#fail(job, error);
+    }
+  }
+
+  /** Whether the live workers refuse this job: none runs one of its modules, or none takes inline functions. */
+  #refusal(job: InflightJob): ForbiddenTaskError | null {
+    const live = this.#registry;
+    if (live.length === 0) return null; // no worker yet: the first to come decides
+    for (const module of job.modules) {
+      if (live.some((w) => w.modules.includes(module))) continue;
+      const allowed = [...new Set(live.flatMap((w) => w.modules))];
+      return new ForbiddenTaskError(
+        `cluster Pool: no worker of queue "${this.#config.queue}" runs the module ${module}; they run ` +
+          `${allowed.length > 0 ? allowed.join(", ") : "no modules"}. Start workers with --tasks for it`,
+      );
+    }
+    if (job.inline && !live.some((w) => w.inline)) {
+      return new ForbiddenTaskError(
+        `cluster Pool: no worker of queue "${this.#config.queue}" runs inline functions; start workers with --allow-inline ` +
+          `(and the same authkey), or export the function from a --tasks module`,
+      );
+    }
+    return null;
+  }
+
+  async #readResults(blocker: Redis): Promise<void> {
+    const key = this.#keys.results(this.callerId);
+    while (!this.#closed) {
+      try {
+        const first = await blocker.blpopBuffer(key, 0);
+        if (first) this.#onResults(decodeResults(first[1]));
+        const more = await blocker.lpopBuffer(key, RESULTS_PER_POP);
+        if (more) for (const bytes of more) this.#onResults(decodeResults(bytes));
+      } catch {
+        if (this.#closed) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  #onResults(results: RemoteResults): void {
+    const job = this.#inflight.get(results.job);
+    if (!job) return; // answered already, or cancelled: a duplicate
+    this.#inflight.delete(job.id);
+    const { ids, values, errors, busyMs } = results;
+    job.handle.deliver(job.id, { t: "results", ids, values, errors, busyMs });
+  }
+
+  #onJobFailed(jobId: string, reason: string): void {
+    const job = this.#inflight.get(jobId);
+    if (!job) return;
+    this.#fail(
+      job,
+      new WorkerLostError(`cluster Pool: job ${jobId} (${job.name}) failed in the cluster: ${reason}`, {
+        exitCode: null,
+        signal: null,
+        workerId: 0,
+        task: job.name,
+      }),
+    );
+  }
+
+  #fail(job: InflightJob, error: unknown): void {
+    if (!this.#inflight.delete(job.id)) return;
+    const r = failedResults(job.id, job.ids, serializeError(error));
+    job.handle.deliver(job.id, { t: "results", ids: r.ids, values: r.values, errors: r.errors, busyMs: 0 });
+  }
+
+  #failAll(error: unknown): void {
+    for (const job of [...this.#inflight.values()]) this.#fail(job, error);
+  }
+
+  #watch(): void {
+    if (this.#closed || this.#downSince === null || this.#failure) return;
+    if (Date.now() - this.#downSince < this.#config.unavailableTimeout * 1000) return;
+    this.#failure = this.#unavailable();
+    this.#failAll(this.#failure);
+  }
+
+  #unavailable(error?: unknown): ClusterConnectionError {
+    const why = error instanceof Error ? error.message : this.#lastError;
+    return new ClusterConnectionError(
+      `Redis at ${redactedUrl(this.#config.target.url)} has not answered for ${this.#config.unavailableTimeout} s` +
+        `${why ? ` (${why})` : ""}; the cluster's pending calls were rejected (unavailableTimeout)`,
+    );
+  }
+}

@@ -1,0 +1,68 @@
+// Where the cluster's Redis is and how to reach it: a redis:// or rediss:// (TLS) URL, with a
+// password in it if the server wants one, from the caller's options or REDIS_URL. ioredis is
+// loaded only here, and only when a cluster connects, so `import "multiproc"` stays light.
+
+import type { ConnectionOptions as TlsOptions } from "node:tls";
+import type { Redis, RedisOptions } from "ioredis";
+
+export interface RedisTarget {
+  url: string;
+  /** Extra TLS options (a private CA, client certificates) for rediss:// URLs. */
+  tls?: TlsOptions;
+}
+
+/** The Redis URL from an option or REDIS_URL, checked, with a clear error when it is missing or wrong. */
+export function redisUrl(url: string | undefined, where: string): string {
+  const value = url ?? process.env.REDIS_URL;
+  if (value === undefined || value === "") {
+    throw new TypeError(`${where}: no Redis to use: pass redis: "redis://host:6379" or set REDIS_URL`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new TypeError(`${where}: redis must be a URL like redis://host:6379 or rediss://:password@host:6380, got ${JSON.stringify(value)}`);
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new TypeError(`${where}: redis URLs start with redis:// or rediss:// (TLS), got ${parsed.protocol}//`);
+  }
+  return value;
+}
+
+/** Queue names become parts of Redis keys: keep them plain. */
+export function checkQueueName(queue: unknown, where: string): string {
+  if (typeof queue !== "string" || !/^[A-Za-z0-9_.-]{1,200}$/.test(queue)) {
+    throw new TypeError(`${where}: queue must be a name of letters, digits, "_", "." or "-", got ${JSON.stringify(queue)}`);
+  }
+  return queue;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(the Redis URL)";
+  }
+}
+
+/**
+ * A new connection. Commands wait through disconnections (maxRetriesPerRequest: null, as
+ * BullMQ requires) and are sent again once Redis is back; the cluster's own watchdog decides
+ * when waiting has lasted too long.
+ */
+export async function connectRedis(target: RedisTarget, name: string): Promise<Redis> {
+  const { Redis: RedisClient } = await import("ioredis");
+  const options: RedisOptions = {
+    maxRetriesPerRequest: null,
+    connectionName: name,
+    retryStrategy: (times) => Math.min(100 * times, 1000),
+  };
+  if (target.url.startsWith("rediss:")) options.tls = { ...target.tls };
+  const client = new RedisClient(target.url, options);
+  // Errors show in the state the watchdog reads; without a listener ioredis prints each one.
+  client.on("error", () => {});
+  return client;
+}

@@ -1,0 +1,33 @@
+// The named errors of the cluster (mp.cluster, `multiproc worker`): what goes wrong between a
+// caller, Redis and the workers. Errors thrown by tasks keep their own class name, as locally.
+
+/** Redis did not answer for the cluster's `unavailableTimeout`: pending calls reject with this, never hang. */
+export class ClusterConnectionError extends Error {
+  override name = "ClusterConnectionError";
+  readonly code = "MULTIPROC_REDIS_UNAVAILABLE";
+}
+
+/**
+ * A task the workers may not run: a module they were not started with (`--tasks`), or an inline
+ * function without the opt-in (`--allow-inline` on the workers and an `authkey` on both sides),
+ * or a job whose signature is missing or wrong. Nothing of it ran.
+ */
+export class ForbiddenTaskError extends Error {
+  override name = "ForbiddenTaskError";
+  readonly code = "MULTIPROC_TASK_FORBIDDEN";
+}
+
+/** A job (one chunk of a call, serialized) is bigger than the cluster's `maxJobBytes`; it was not queued. */
+export class JobTooLargeError extends RangeError {
+  override name = "JobTooLargeError";
+  readonly code = "MULTIPROC_JOB_TOO_LARGE";
+  constructor(
+    message: string,
+    /** The job's size in bytes. */
+    readonly bytes: number,
+    /** The limit it exceeded. */
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,221 @@
+// `multiproc worker`: serves one queue from one machine. A BullMQ Worker takes jobs; a local
+// process Pool runs their tasks, so the worker's own event loop stays free to renew job locks
+// (a short lock: a worker killed mid-job has its jobs rerun elsewhere within seconds).
+//
+// What it runs (the security model): exports of the modules it was started with (--tasks),
+// named portably (module-identity.ts); inline functions only with --allow-inline and an authkey;
+// with an authkey, only jobs signed with it. Anything else is refused, reported to the caller as
+// a ForbiddenTaskError and logged, never run. Jobs of a caller that is gone are dropped.
+
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Job, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { Pool } from "../pool/pool.js";
+import { tasksFrom, type TaskFunction } from "../task/task-function.js";
+import { serializeError } from "../wire/errors.js";
+import { connectRedis, redactedUrl, type RedisTarget } from "./connection.js";
+import { ForbiddenTaskError } from "./errors.js";
+import { decodeJob, encodeResults, failedResults, type JobData, type RemoteBatch, type RemoteResults } from "./job-codec.js";
+import { clusterKeys, type ClusterKeys, type WorkerInfo } from "./keys.js";
+import { portableModuleId } from "./module-identity.js";
+import { verifyJob, type Authkey } from "./signing.js";
+import { runBatch } from "./task-runner.js";
+
+type Fn = (...args: never[]) => unknown;
+
+export interface WorkerServiceOptions {
+  target: RedisTarget;
+  queue: string;
+  /** Task module files (paths or file URLs): the allow-list. */
+  tasks: string[];
+  processes: number;
+  /** Jobs taken at once; default twice the processes, so a process never waits for the next job. */
+  concurrency?: number;
+  allowInline?: boolean;
+  authkey?: Authkey;
+  /** Milliseconds a job's lock lasts without renewal: how soon a dead worker's jobs run elsewhere. Default 2000. */
+  lockMs?: number;
+  log?: (line: string) => void;
+}
+
+const REGISTRY_REFRESH_MS = 2000;
+/** A results list nobody reads (its caller died) expires. */
+const RESULTS_TTL_MS = 10 * 60 * 1000;
+
+export class WorkerService {
+  readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  readonly #opts: WorkerServiceOptions;
+  readonly #keys: ClusterKeys;
+  readonly #allowed = new Map<string, string>(); // portable id -> local file URL
+  readonly #running = new Map<string, AbortController>();
+  readonly #inline = new Map<string, Fn>();
+  readonly #log: (line: string) => void;
+  #pool: Pool | undefined;
+  #worker: Worker | undefined;
+  #cmd: Redis | undefined;
+  #sub: Redis | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+  /** Jobs dropped because their caller was gone, and jobs refused: for logs and tests. */
+  dropped = 0;
+  refused = 0;
+
+  constructor(opts: WorkerServiceOptions) {
+    this.#opts = opts;
+    this.#keys = clusterKeys(opts.queue);
+    this.#log = opts.log ?? ((line) => console.error(line));
+    if (opts.allowInline && opts.authkey === undefined) {
+      throw new TypeError("multiproc worker: --allow-inline needs an authkey (MULTIPROC_AUTHKEY), so that only signed jobs run source");
+    }
+    for (const spec of opts.tasks) {
+      const url = spec.startsWith("file:") ? spec : pathToFileURL(resolve(spec)).href;
+      if (!existsSync(new URL(url))) throw new TypeError(`multiproc worker: --tasks ${spec}: no such file`);
+      this.#allowed.set(portableModuleId(url, "multiproc worker"), url);
+    }
+    if (this.#allowed.size === 0 && !opts.allowInline) throw new TypeError("multiproc worker: give at least one --tasks module");
+  }
+
+  /** The portable ids of the modules it runs. */
+  get modules(): string[] {
+    return [...this.#allowed.keys()];
+  }
+
+  async start(): Promise<void> {
+    const { Worker } = await import("bullmq");
+    const { target, queue, processes } = this.#opts;
+    this.#pool = new Pool({ processes, context: "process", callerStacks: false });
+    const cmd = (this.#cmd = await connectRedis(target, `multiproc-worker-${this.id}`));
+    const sub = (this.#sub = cmd.duplicate());
+    sub.on("error", () => {});
+    sub.on("message", (_channel: string, ids: string) => {
+      for (const id of ids.split(" ")) this.#running.get(id)?.abort();
+    });
+    await sub.subscribe(this.#keys.cancel);
+    await this.#register();
+    this.#timer = setInterval(() => void this.#register(), REGISTRY_REFRESH_MS);
+    const lockDuration = this.#opts.lockMs ?? 2000;
+    const workerConn = cmd.duplicate();
+    workerConn.on("error", () => {});
+    this.#worker = new Worker(queue, (job: Job) => this.#process(job), {
+      connection: workerConn,
+      concurrency: this.#opts.concurrency ?? processes * 2,
+      lockDuration,
+      stalledInterval: Math.max(250, lockDuration / 2),
+      maxStalledCount: 5,
+    });
+    this.#worker.on("error", (e) => this.#log(`multiproc worker: ${e.message}`));
+    await this.#worker.waitUntilReady();
+    this.#log(
+      `multiproc worker ${this.id}: serving queue "${queue}" at ${redactedUrl(target.url)} with ${processes} processes; ` +
+        `tasks: ${this.modules.join(", ") || "(none)"}${this.#opts.allowInline ? "; inline functions allowed (signed)" : ""}`,
+    );
+  }
+
+  /** Finish the jobs being run, take no more, then stop the local pool. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#worker?.close();
+    if (this.#pool) {
+      this.#pool.close();
+      await this.#pool.join();
+    }
+    await this.#cmd?.hdel(this.#keys.workers, this.id).catch(() => 0);
+    this.#sub?.disconnect();
+    this.#cmd?.disconnect();
+  }
+
+  async #register(): Promise<void> {
+    const info: WorkerInfo = {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      processes: this.#opts.processes,
+      modules: this.modules,
+      inline: this.#opts.allowInline === true,
+      at: Date.now(),
+    };
+    await this.#cmd?.hset(this.#keys.workers, this.id, JSON.stringify(info)).catch(() => 0);
+  }
+
+  async #process(job: Job): Promise<void> {
+    const data = job.data as JobData;
+    const jobId = job.id ?? "";
+    if (!data || typeof data.c !== "string" || typeof data.p !== "string") {
+      this.refused++;
+      this.#log(`multiproc worker: job ${jobId} is not a multiproc job; refused`);
+      return;
+    }
+    const cmd = this.#cmd!;
+    if ((await cmd.exists(this.#keys.caller(data.c))) === 0) {
+      this.dropped++;
+      this.#log(`multiproc worker: job ${jobId} dropped: its caller is gone`);
+      return;
+    }
+    const payload = Buffer.from(data.p, "base64");
+    let batch: RemoteBatch;
+    try {
+      batch = decodeJob(payload);
+    } catch {
+      this.refused++;
+      this.#log(`multiproc worker: job ${jobId} could not be read; refused`);
+      return;
+    }
+    const authkey = this.#opts.authkey;
+    if (authkey !== undefined && !verifyJob(authkey, jobId, payload, data.s)) {
+      return this.#refuse(data.c, jobId, batch, `job ${jobId} is ${data.s ? "signed with another key" : "not signed"}; this worker runs only jobs signed with its authkey`);
+    }
+    const functions = new Map<number, TaskFunction<Fn>>();
+    for (const [fnId, spec] of batch.defs) {
+      if (spec.kind === "module") {
+        const url = this.#allowed.get(spec.module);
+        if (!url) return this.#refuse(data.c, jobId, batch, `the module ${spec.module} is not one this worker runs (${this.modules.join(", ") || "none"}); start it with --tasks for it`);
+        functions.set(fnId, (tasksFrom(url) as Record<string, TaskFunction<Fn>>)[spec.exportName]!);
+      } else {
+        if (!this.#opts.allowInline || authkey === undefined) {
+          return this.#refuse(data.c, jobId, batch, `"${spec.name}" is an inline function; this worker runs only its --tasks modules (start it with --allow-inline and an authkey to run signed inline functions)`);
+        }
+        functions.set(fnId, this.#compile(spec.source));
+      }
+    }
+    const controller = new AbortController();
+    this.#running.set(jobId, controller);
+    try {
+      const results = await runBatch(this.#pool!, jobId, batch, functions, controller.signal);
+      if (!controller.signal.aborted) await this.#reply(data.c, results);
+    } finally {
+      this.#running.delete(jobId);
+    }
+  }
+
+  async #refuse(caller: string, jobId: string, batch: RemoteBatch, why: string): Promise<void> {
+    this.refused++;
+    this.#log(`multiproc worker: refused ${why}`);
+    await this.#reply(caller, failedResults(jobId, batch.ids, serializeError(new ForbiddenTaskError(`multiproc worker ${this.id}: ${why}; nothing ran`))));
+  }
+
+  async #reply(caller: string, results: RemoteResults): Promise<void> {
+    const key = this.#keys.results(caller);
+    await this.#cmd!.multi().rpush(key, encodeResults(results)).pexpire(key, RESULTS_TTL_MS).exec();
+  }
+
+  /** A signed inline function, as the function object the local pool sends on by source. */
+  #compile(source: string): Fn {
+    let fn = this.#inline.get(source);
+    if (!fn) {
+      // Only creates the function (its body runs in the local pool's workers); reached only for
+      // jobs whose signature matched, on a worker started with --allow-inline.
+      fn = new Function(`return (${source});`)() as Fn;
+      this.#inline.set(source, fn);
+    }
+    return fn;
+  }
+}
