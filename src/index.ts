@@ -26,6 +26,31 @@ export type { Held } from "./shared/acquirable.js";
 export type { AcquireOptions, AcquireSyncOptions } from "./shared/waiting.js";
 export type { ContextOption } from "./shared/sync-base.js";
 export { LockNotHeldError, TooManyReleasesError, BrokenBarrierError, TypecodeError } from "./shared/sync-errors.js";
+export { Manager, SyncManager } from "./managers/sync-manager.js";
+export { BaseManager, type ManagerOptions } from "./managers/base-manager.js";
+export { SharedMemoryManager } from "./managers/shared-memory-manager.js";
+export { ManagerServer } from "./managers/server.js";
+export { BaseProxy, type ProxyMethods } from "./managers/proxy.js";
+export type { RegisterOptions, Callable } from "./managers/registry.js";
+export type { Address } from "./managers/transport.js";
+export {
+  DictProxy,
+  ListProxy,
+  NamespaceProxy,
+  QueueProxy,
+  JoinableQueueProxy,
+  AcquirerProxy,
+  LockProxy,
+  SemaphoreProxy,
+  ConditionProxy,
+  EventProxy,
+  BarrierProxy,
+  ValueProxy,
+  ArrayProxy,
+  PoolProxy,
+  type BlockOptions,
+} from "./managers/proxies.js";
+export { KeyError, IndexError, ValueError, AttributeError, ManagerClosedError } from "./managers/errors.js";
 export { getStartMethod, setStartMethod, getAllStartMethods } from "./start-method.js";
 export { currentProcess, parentProcess, type ProcessInfo } from "./current.js";
 export { cpuCount } from "./cpu.js";

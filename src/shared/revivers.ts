@@ -14,3 +14,4 @@ import "./value.js";
 import "./array.js";
 import "./shared-memory.js";
 import "./shareable-list.js";
+import "../managers/proxies.js";

@@ -1,0 +1,169 @@
+// The client side of the manager protocol: one channel per manager address in each process (or
+// worker thread), shared by every proxy to that manager, as Python shares one connection per
+// thread. Calls on it are matched to replies by id, so many can be in flight at once.
+// The channel keeps the event loop alive only while calls are pending: an idle proxy does not
+// keep a program running.
+
+import { CloneError } from "../errors.js";
+import { decodeShareables, encodeShareables } from "../shared/shareable.js";
+import { findUncloneable } from "../wire/clone-check.js";
+import { isTaskRef, prepareFunction } from "../task/task-function.js";
+import type { WireError } from "../wire/errors.js";
+import { ManagerClosedError, rebuildRemoteError } from "./errors.js";
+import { FN_MARK, OK, type Reply, type Request } from "./protocol.js";
+import { connect, type Address, type Channel } from "./transport.js";
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** "host:port" or the socket path: what identifies a manager's address. */
+export function addressKey(address: Address): string {
+  return typeof address === "string" ? address : `${address[0]}:${address[1]}`;
+}
+
+export function describeAddress(address: Address): string {
+  return typeof address === "string" ? address : `${address[0]}:${address[1]}`;
+}
+
+const clients = new Map<string, ManagerClient>();
+
+/** Proxies revived from a reply get the key of the channel they came on (the server does not store keys). */
+let revivingAuthkey: Uint8Array | null = null;
+export function authkeyOfReply(): Uint8Array | null {
+  return revivingAuthkey;
+}
+
+let revivers: Promise<unknown> | null = null;
+
+export class ManagerClient {
+  #channel: Promise<Channel> | null = null;
+  #live: Channel | null = null;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+
+  private constructor(
+    readonly address: Address,
+    readonly authkey: Uint8Array | null,
+  ) {}
+
+  /** The shared client of the manager at `address`. */
+  static for(address: Address, authkey: Uint8Array | null): ManagerClient {
+    const key = addressKey(address);
+    let client = clients.get(key);
+    if (!client) {
+      client = new ManagerClient(address, authkey);
+      clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** Call `method` on object `objId` with `args`, which may hold proxies and shared objects (and functions made into markers by encodeFunctions). */
+  call(objId: number, method: string, args: unknown[]): Promise<unknown> {
+    let request: Request;
+    const id = this.#nextId++;
+    try {
+      const { value, found } = encodeShareables(args);
+      request = [id, objId, method, value, found];
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<unknown>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      if (this.#pending.size === 1) this.#live?.ref();
+      if (this.#live) return this.#send(id, request);
+      (this.#channel ??= this.#connect()).then(
+        () => this.#send(id, request),
+        (error: unknown) => this.#settle(id)?.reject(error),
+      );
+    });
+  }
+
+  #send(id: number, request: Request): void {
+    try {
+      this.#live!.send(request);
+    } catch (error) {
+      const bad = findUncloneable(request[3], "args");
+      const why = bad ? new CloneError(`proxy.${request[2]}: ${bad.path} cannot be sent to the manager: it ${bad.reason}`, bad.path, error) : error;
+      this.#settle(id)?.reject(why);
+    }
+  }
+
+  async #connect(): Promise<Channel> {
+    try {
+      const channel = await connect(this.address, this.authkey, {
+        onMessage: (msg) => this.#onReply(msg as Reply),
+        onClose: (error) => this.#onClose(error),
+      });
+      this.#live = channel;
+      if (this.#pending.size === 0) channel.unref();
+      return channel;
+    } catch (error) {
+      this.#channel = null;
+      throw new ManagerClosedError(
+        `cannot reach the manager at ${describeAddress(this.address)}: ${(error as Error).message ?? String(error)} ` +
+          `(it was shut down, or its process exited)`,
+        { cause: error },
+      );
+    }
+  }
+
+  #settle(id: number): Pending | undefined {
+    const pending = this.#pending.get(id);
+    if (!pending) return undefined;
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#live?.unref();
+    return pending;
+  }
+
+  #onReply(reply: Reply): void {
+    const pending = this.#settle(reply[0]);
+    if (!pending) return;
+    if (reply[1] !== OK) return pending.reject(rebuildRemoteError(reply[2] as WireError));
+    if (!reply[3]) return pending.resolve(reply[2]);
+    // The value may hold proxies or shared objects: revive them (loading their types first).
+    (revivers ??= import("../shared/revivers.js")).then(() => {
+      revivingAuthkey = this.authkey;
+      try {
+        pending.resolve(decodeShareables(reply[2]));
+      } catch (error) {
+        pending.reject(error);
+      } finally {
+        revivingAuthkey = null;
+      }
+    }, pending.reject);
+  }
+
+  #onClose(error?: Error): void {
+    this.#live = null;
+    this.#channel = null;
+    const why = new ManagerClosedError(
+      `the connection to the manager at ${describeAddress(this.address)} closed: the manager was shut down or its process exited` +
+        (error ? ` (${error.message})` : ""),
+      { cause: error },
+    );
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(why);
+  }
+
+  /** Close this process's channel to the manager (pending calls reject). */
+  close(): void {
+    this.#live?.close();
+    clients.delete(addressKey(this.address));
+  }
+}
+
+/**
+ * Functions among a call's arguments (a sort key, a Pool task, an argument of a registered
+ * type's method) travel as their FnSpec. Throws ClosureError for a function that captures.
+ */
+export function encodeFunctions(args: unknown[], method: string): unknown[] {
+  let out: unknown[] | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a === "function" || isTaskRef(a)) (out ??= args.slice())[i] = { [FN_MARK]: prepareFunction(a, `proxy.${method}`).spec };
+  }
+  return out ?? args;
+}

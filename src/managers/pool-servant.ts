@@ -1,0 +1,59 @@
+// The Pool that a SyncManager serves (Python's Manager().Pool()): an mp.Pool living in the
+// manager, whose workers are the manager's children. Proxies and shared objects in the tasks'
+// arguments arrive as descriptors and are revived here, so the pool passes them on as usual.
+
+import type { ContextName } from "../backends/backend.js";
+import { Pool } from "../pool/pool.js";
+import { decodeShareables } from "../shared/shareable.js";
+import type { TaskFunction } from "../task/task-function.js";
+import { kServantShutdown } from "./server.js";
+
+type Fn = TaskFunction<(...args: unknown[]) => unknown>;
+
+export class PoolServant {
+  readonly #pool: Pool;
+
+  constructor(context: ContextName, processes?: number | null, initializer?: Fn | null, initargs?: unknown[] | null, maxTasksPerChild?: number | null) {
+    this.#pool = new Pool({
+      processes: processes ?? undefined,
+      initializer: initializer ?? undefined,
+      initargs: initargs ? decodeShareables(initargs) : undefined,
+      maxTasksPerChild: maxTasksPerChild ?? undefined,
+      context,
+    });
+  }
+
+  apply(fn: Fn, args: unknown[] = []): Promise<unknown> {
+    return this.#pool.apply(fn, decodeShareables(args));
+  }
+
+  map(fn: Fn, items: unknown[], chunksize: number | null): Promise<unknown[]> {
+    return this.#pool.map(fn, decodeShareables(items), { chunksize: chunksize ?? undefined });
+  }
+
+  starmap(fn: Fn, items: unknown[][], chunksize: number | null): Promise<unknown[]> {
+    return this.#pool.starmap(fn, decodeShareables(items), { chunksize: chunksize ?? undefined });
+  }
+
+  async imapUnordered(fn: Fn, items: unknown[], chunksize: number | null): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for await (const r of this.#pool.imapUnordered(fn, decodeShareables(items), { chunksize: chunksize ?? undefined })) out.push(r);
+    return out;
+  }
+
+  close(): void {
+    this.#pool.close();
+  }
+
+  terminate(): Promise<void> {
+    return this.#pool.terminate();
+  }
+
+  join(): Promise<void> {
+    return this.#pool.join();
+  }
+
+  [kServantShutdown](): Promise<void> {
+    return this.#pool.terminate();
+  }
+}

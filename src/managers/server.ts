@@ -1,0 +1,237 @@
+// A manager's server: it owns the managed objects and runs the methods that proxies call on
+// them (protocol.ts says what travels). It runs in the manager's child process or worker
+// thread (server-main.ts), or in the calling process through BaseManager.getServer().
+
+import { serializeError } from "../wire/errors.js";
+import { decodeShareables, encodeShareables, kShareable, noteShareableCreated } from "../shared/shareable.js";
+import { compileSource } from "../runtime/load-function.js";
+import { tasksFrom } from "../task/task-function.js";
+import { runAs } from "./caller.js";
+import { addressKey } from "./client.js";
+import { BaseProxy } from "./proxy.js";
+import { AttributeError } from "./errors.js";
+import { FAILED, FN_MARK, isFnMarker, MANAGER, OK, PROXY_TYPE, type ProxyState, type Reply, type Request } from "./protocol.js";
+import { listen, type Address, type Channel, type ChannelServer } from "./transport.js";
+
+/** A type the server can make, as BaseManager.register() described it, with its callable in this realm. */
+export interface ServedType {
+  typeid: string;
+  /** Makes the object: a class (called with new) or a function. Absent: the type can only be named, not made. */
+  create?: (...args: never[]) => unknown;
+  /** Methods proxies may call; null: the object's public methods. */
+  exposed?: readonly string[] | null;
+  /** Methods whose results stay in the server and come back as proxies of that typeid. */
+  methodToTypeid?: Readonly<Record<string, string>> | null;
+}
+
+interface Served {
+  obj: Record<string, unknown>;
+  typeid: string;
+  exposed: ReadonlySet<string>;
+  methodToTypeid: Readonly<Record<string, string>> | null;
+  /** Some value stored in it may hold proxies or shared objects (see protocol.ts). */
+  holdsShared: boolean;
+}
+
+/** What a managed object does when its server shuts down (a Pool's workers stop). */
+export const kServantShutdown = Symbol("multiproc.managers.shutdown");
+
+export class ManagerServer {
+  readonly #types: ReadonlyMap<string, ServedType>;
+  readonly #objects = new Map<number, Served>();
+  readonly #channels = new Set<Channel>();
+  #nextObject = 1;
+  #nextCaller = 1;
+  #listener: ChannelServer | null = null;
+  #closing: Promise<void> | null = null;
+  readonly #stopped: Promise<void>;
+  #stop!: () => void;
+
+  constructor(
+    types: Iterable<ServedType>,
+    readonly requestedAddress: Address,
+    readonly authkey: Uint8Array | null,
+  ) {
+    this.#types = new Map([...types].map((t) => [t.typeid, t]));
+    this.#stopped = new Promise((resolve) => (this.#stop = resolve));
+  }
+
+  /** The address it listens on, once listening (the real port when 0 was asked for). */
+  get address(): Address {
+    return this.#listener?.address ?? this.requestedAddress;
+  }
+
+  async listen(): Promise<Address> {
+    this.#listener ??= await listen(this.requestedAddress, {
+      authkey: this.authkey,
+      onChannel: (channel) => {
+        const caller = this.#nextCaller++;
+        this.#channels.add(channel);
+        return {
+          onMessage: (msg) => this.#onRequest(channel, caller, msg as Request),
+          onClose: () => this.#channels.delete(channel),
+        };
+      },
+    });
+    return this.#listener.address;
+  }
+
+  /** Python's serve_forever(): listen, and resolve once shutdown() (or a client's shutdown call) stopped it. */
+  async serveForever(): Promise<void> {
+    await this.listen();
+    await this.#stopped;
+  }
+
+  /** Stop listening, close every client's channel, stop what the managed objects run. */
+  shutdown(): Promise<void> {
+    return (this.#closing ??= (async () => {
+      for (const channel of this.#channels) channel.close();
+      await this.#listener?.close();
+      for (const served of this.#objects.values()) {
+        const stop = served.obj[kServantShutdown as unknown as string];
+        if (typeof stop === "function") await (stop as () => Promise<void>).call(served.obj);
+      }
+      this.#objects.clear();
+      this.#stop();
+    })());
+  }
+
+  /** Make an object of `typeid` and keep it; answers what a proxy needs. */
+  async create(typeid: string, args: unknown[], holdsShared = false): Promise<ProxyState> {
+    const type = this.#types.get(typeid);
+    if (!type) throw new AttributeError(`this manager has no type '${typeid}' (registered: ${[...this.#types.keys()].join(", ")})`);
+    if (!type.create) throw new TypeError(`'${typeid}' was registered without a callable, so it cannot be made here`);
+    const obj = await construct(type.create, args.map(decodeFunctions));
+    return this.#keep(obj, typeid, type.exposed ?? null, type.methodToTypeid ?? null, holdsShared);
+  }
+
+  #keep(obj: unknown, typeid: string, exposed: readonly string[] | null, methodToTypeid: Readonly<Record<string, string>> | null, holdsShared: boolean): ProxyState {
+    if (typeof obj !== "object" || obj === null) throw new TypeError(`the callable of '${typeid}' returned ${obj === null ? "null" : typeof obj}, not an object`);
+    const id = this.#nextObject++;
+    const names = exposed ?? publicMethods(obj);
+    this.#objects.set(id, { obj: obj as Record<string, unknown>, typeid, exposed: new Set(names), methodToTypeid, holdsShared });
+    return { typeid, address: this.address, id, exposed: [...names] };
+  }
+
+  /**
+   * @internal The object behind a proxy of this server, received as an argument (a Condition
+   * made over a managed Lock); anything else as it is.
+   */
+  local(value: unknown): unknown {
+    const [proxy] = decodeShareables([value]);
+    if (!(proxy instanceof BaseProxy) || addressKey(proxy.address) !== addressKey(this.address)) return value;
+    const served = this.#objects.get(proxy.id);
+    if (!served) throw new ReferenceError(`managed object ${proxy.id} does not exist`);
+    return served.obj;
+  }
+
+  #onRequest(channel: Channel, caller: number, [reqId, objId, method, args, holdsShared]: Request): void {
+    let result: unknown;
+    let shared = false;
+    try {
+      if (objId === MANAGER) {
+        result = this.#manage(method, args, holdsShared);
+        shared = method === "create";
+      } else {
+        const served = this.#objects.get(objId);
+        if (!served) throw new ReferenceError(`managed object ${objId} does not exist (it was freed, or this is another manager)`);
+        if (!served.exposed.has(method)) {
+          throw new AttributeError(`method '${method}' of ${served.typeid} object is not exposed (exposed: ${[...served.exposed].join(", ")})`);
+        }
+        if (holdsShared) served.holdsShared = true;
+        shared = served.holdsShared;
+        const fn = served.obj[method];
+        if (typeof fn !== "function") throw new AttributeError(`'${served.typeid}' object has no method '${method}'`);
+        const decoded = args.some(isFnMarker) ? args.map(decodeFunctions) : args;
+        result = runAs(caller, () => (fn as (...a: unknown[]) => unknown).apply(served.obj, decoded));
+        const typeid = served.methodToTypeid?.[method];
+        if (typeid) {
+          result = Promise.resolve(result).then((r) => this.#asProxy(r, typeid));
+          shared = true;
+        }
+      }
+    } catch (error) {
+      return this.#reply(channel, [reqId, FAILED, serializeError(error)]);
+    }
+    if (isThenable(result)) {
+      result.then(
+        (value) => this.#reply(channel, [reqId, OK, value, shared]),
+        (error: unknown) => this.#reply(channel, [reqId, FAILED, serializeError(error)]),
+      );
+    } else {
+      this.#reply(channel, [reqId, OK, result, shared]);
+    }
+  }
+
+  #manage(method: string, args: unknown[], holdsShared: boolean): unknown {
+    switch (method) {
+      case "create":
+        return this.create(args[0] as string, (args[1] as unknown[]) ?? [], holdsShared).then(descriptorOf);
+      case "shutdown":
+        // Answer first, then stop: the caller learns that it worked.
+        setImmediate(() => void this.shutdown());
+        return null;
+      case "numberOfObjects":
+        return this.#objects.size;
+      case "dummy":
+        return null;
+      default:
+        throw new AttributeError(`a manager has no operation '${method}'`);
+    }
+  }
+
+  #asProxy(obj: unknown, typeid: string): unknown {
+    const type = this.#types.get(typeid);
+    return descriptorOf(this.#keep(obj, typeid, type?.exposed ?? null, type?.methodToTypeid ?? null, false));
+  }
+
+  #reply(channel: Channel, reply: Reply): void {
+    try {
+      channel.send(reply);
+    } catch (error) {
+      if (reply[1] === OK) {
+        // The result cannot be cloned: say so instead of leaving the caller waiting.
+        const why = new TypeError(`the manager cannot send back the result of this call: ${error instanceof Error ? error.message : String(error)}`);
+        try {
+          channel.send([reply[0], FAILED, serializeError(why)] satisfies Reply);
+        } catch {}
+      }
+    }
+  }
+}
+
+/** A ProxyState as a shareable descriptor, which the client's decodeShareables turns into a proxy. */
+function descriptorOf(state: ProxyState): unknown {
+  noteShareableCreated();
+  return encodeShareables({ [kShareable]: () => ({ type: PROXY_TYPE, state }) }).value;
+}
+
+/** A class is called with new, any other function called: Python calls either. */
+export async function construct(create: (...args: never[]) => unknown, args: unknown[]): Promise<unknown> {
+  const isClass = /^class\b/.test(Function.prototype.toString.call(create));
+  return isClass ? Reflect.construct(create, args) : await (create as (...a: unknown[]) => unknown)(...args);
+}
+
+/** Python's public_methods(): every callable attribute not starting with "_", up the prototype chain. */
+export function publicMethods(obj: object): string[] {
+  const names = new Set<string>();
+  for (let o: object | null = obj; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (key === "constructor" || key.startsWith("_")) continue;
+      const desc = Object.getOwnPropertyDescriptor(o, key);
+      if (desc && typeof desc.value === "function") names.add(key);
+    }
+  }
+  return [...names];
+}
+
+/** A function marker (protocol.ts) in the arguments becomes the function again: compiled source, or a module reference. */
+function decodeFunctions(v: unknown): unknown {
+  if (!isFnMarker(v)) return v;
+  const spec = v[FN_MARK];
+  return spec.kind === "source" ? compileSource(spec) : (tasksFrom<Record<string, never>>(spec.url) as Record<string, unknown>)[spec.exportName];
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === "object" && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
