@@ -1,14 +1,19 @@
 // Array: Python's multiprocessing.Array, a fixed-length typed array in shared memory.
 // Exported as `mp.Array`; the class is SharedArray here so as not to shadow the global Array.
+// `arr[i]` and `arr[i] = v` work as in Python (indexed.ts); get(i), set(i, v) and `view` are the
+// fast paths. Array('c') holds bytes, with Python's `value` and `raw`.
 
 import type { SharedBlock } from "./memory.js";
 import { kShareable, registerShareable, type Shareable } from "./shareable.js";
+import { indexAccess } from "./indexed.js";
 import { blockFor, isReviving } from "./sync-base.js";
 import { MAX_BYTES, decodeElement, encodeElement, typeInfo, type ElementArray, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
 import { lockDescriptor, lockFor, noLockError, reviveWithLock, takeRevivedLock, type SharedValueOptions } from "./value.js";
 import type { AnyLock } from "./lock.js";
 
 export class SharedArray<T extends Typecode = Typecode> implements Shareable, Iterable<ValueOf<T>> {
+  /** `arr[i]`, `arr[i] = v`: get(i) / set(i, v), negative indices from the end, RangeError out of bounds. */
+  [index: number]: ValueOf<T>;
   readonly typecode: T;
   readonly length: number;
   readonly #info: TypeInfo;
@@ -45,7 +50,7 @@ export class SharedArray<T extends Typecode = Typecode> implements Shareable, It
     return this.#block.context;
   }
 
-  /** Element `i` (negative counts from the end, as in Python). Throws RangeError out of bounds. */
+  /** Element `i` (negative counts from the end, as in Python). Throws RangeError out of bounds (Python's IndexError). */
   get(i: number): ValueOf<T> {
     const at = this.#index(i);
     const raw = this.#info.atomic ? Atomics.load(this.#view as Int32Array, at) : this.#view[at]!;
@@ -83,9 +88,42 @@ export class SharedArray<T extends Typecode = Typecode> implements Shareable, It
     return this.#lock;
   }
 
+  /** Array('c'): the bytes up to the first zero byte, as Python's `arr.value`; setting writes them and a zero after if there is room. */
+  get value(): Uint8Array {
+    const bytes = this.#bytes("value");
+    const end = bytes.indexOf(0);
+    return bytes.slice(0, end < 0 ? bytes.length : end);
+  }
+  set value(v: Uint8Array) {
+    const bytes = this.#bytes("value");
+    this.#checkBytes(v, "value");
+    bytes.set(v);
+    if (v.length < bytes.length) bytes[v.length] = 0;
+  }
+
+  /** Array('c'): a copy of every byte, as Python's `arr.raw`; setting writes bytes from the start. */
+  get raw(): Uint8Array {
+    return this.#bytes("raw").slice();
+  }
+  set raw(v: Uint8Array) {
+    const bytes = this.#bytes("raw");
+    this.#checkBytes(v, "raw");
+    bytes.set(v);
+  }
+
+  #bytes(what: string): Uint8Array {
+    if (this.#info.kind !== "char") throw new TypeError(`Array.${what}: only an Array('c') (bytes) has ${what}; this one is '${this.typecode}'`);
+    return this.#view as Uint8Array;
+  }
+
+  #checkBytes(v: unknown, what: string): asserts v is Uint8Array {
+    if (!(v instanceof Uint8Array)) throw new TypeError(`Array.${what}: expected a Uint8Array (Python's bytes)`);
+    if (v.length > this.length) throw new RangeError(`Array.${what}: ${v.length} bytes do not fit in ${this.length} (Python: ValueError: byte string too long)`);
+  }
+
   #index(i: number): number {
     const at = i < 0 ? this.length + i : i;
-    if (!Number.isInteger(i) || at < 0 || at >= this.length) throw new RangeError(`Array index ${String(i)} out of range (length ${this.length})`);
+    if (!Number.isInteger(i) || at < 0 || at >= this.length) throw new RangeError(`Array index ${String(i)} out of range (length ${this.length}; Python: IndexError)`);
     return at;
   }
 
@@ -93,6 +131,8 @@ export class SharedArray<T extends Typecode = Typecode> implements Shareable, It
     return { type: "Array", state: { block: this.#block.state, typecode: this.typecode, length: this.length, lock: lockDescriptor(this.#lock) } };
   }
 }
+
+indexAccess(SharedArray);
 
 registerShareable("Array", (raw) => {
   const s = raw as { block: SharedBlock["state"]; typecode: Typecode; length: number; lock: { type: string; state: unknown } | null };

@@ -3,18 +3,21 @@
 //
 // Python's fixed-slot rules: the length never changes, and each item's slot is sized when the
 // list is made: 8 bytes for a number, bigint, boolean or null; a string's UTF-8 length rounded
-// up to 8 (at least 8). Any item may later be replaced by one of any type that fits its slot;
-// a longer string throws RangeError (Python: ValueError).
+// up to 8 (at least 8), and so is a byte string's (a Uint8Array, Python's bytes). Any item may
+// later be replaced by one of any type that fits its slot; a longer string or byte string throws
+// RangeError (Python: ValueError). `list[i]` and `list[i] = v` work as in Python (indexed.ts).
 //
 // Layout: [count:i32, pad] then per item 4 x i32 [tag, byte offset, capacity, byte length],
 // then the slots, 8-byte aligned. Not byte-compatible with Python's layout.
 
+import { indexAccess } from "./indexed.js";
 import { SharedMemory } from "./shared-memory.js";
 import { kShareable, registerShareable, type Shareable } from "./shareable.js";
 
-export type ShareableItem = number | bigint | boolean | string | null;
+/** What a ShareableList holds: Python's int and float (number, bigint), bool, str, bytes (Uint8Array) and None. */
+export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;
 
-const NULL = 0, NUMBER = 1, BIGINT = 2, BOOL = 3, STRING = 4;
+const NULL = 0, NUMBER = 1, BIGINT = 2, BOOL = 3, STRING = 4, BYTES = 5;
 const HEADER = 8;
 const ENTRY = 16;
 const utf8 = new TextEncoder();
@@ -23,6 +26,8 @@ const fromUtf8 = new TextDecoder();
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 export class ShareableList implements Shareable, Iterable<ShareableItem> {
+  /** `list[i]`, `list[i] = v`: get(i) / set(i, v), negative indices from the end, RangeError out of bounds. */
+  [index: number]: ShareableItem;
   /** The block the list lives in; `list.shm.unlink()` removes it, as in Python. */
   readonly shm: SharedMemory;
   readonly #view: DataView;
@@ -30,17 +35,17 @@ export class ShareableList implements Shareable, Iterable<ShareableItem> {
   /**
    * `new ShareableList([1, "two", null])` makes a new list; `new ShareableList({ name })` (or
    * `new ShareableList(null, { name })`) opens an existing one; `new ShareableList(items, { name })`
-   * makes one under that name.
+   * makes one under that name; `new ShareableList()` makes an empty one, as Python's.
    */
-  constructor(sequence: Iterable<ShareableItem> | { name: string } | null, options?: { name?: string }) {
+  constructor(sequence: Iterable<ShareableItem> | { name: string } | null = null, options?: { name?: string }) {
     const openName = sequence !== null && !isIterable(sequence) ? sequence.name : sequence === null ? options?.name : undefined;
     if (openName !== undefined) {
       this.shm = new SharedMemory({ name: openName });
       this.#view = new DataView(this.shm.buf.buffer, this.shm.buf.byteOffset, this.shm.buf.byteLength);
       return;
     }
-    if (sequence === null || !isIterable(sequence)) throw new TypeError("ShareableList: give a sequence of items, or { name } to open an existing list");
-    const items = Array.from(sequence);
+    if (sequence !== null && !isIterable(sequence)) throw new TypeError("ShareableList: give a sequence of items, or { name } to open an existing list");
+    const items = sequence === null ? [] : Array.from(sequence);
     const encoded = items.map((v, i) => encode(v, `ShareableList: item ${i}`));
     let offset = align8(HEADER + items.length * ENTRY);
     const slots = encoded.map((e) => {
@@ -77,18 +82,21 @@ export class ShareableList implements Shareable, Iterable<ShareableItem> {
         return v.getUint8(at) === 1;
       case STRING:
         return fromUtf8.decode(new Uint8Array(v.buffer, v.byteOffset + at, v.getInt32(e + 12, true)));
+      case BYTES:
+        return new Uint8Array(v.buffer, v.byteOffset + at, v.getInt32(e + 12, true)).slice();
       default:
         return null;
     }
   }
 
-  /** Replace item `i`; throws RangeError if a string does not fit the slot made for the original item. */
+  /** Replace item `i`; throws RangeError if a string or byte string does not fit the slot made for the original item. */
   set(i: number, value: ShareableItem): void {
     const at = this.#index(i);
     const e = encode(value, `ShareableList.set(${i})`);
     const cap = this.#view.getInt32(HEADER + at * ENTRY + 8, true);
     if (e.bytes && e.bytes.length > cap) {
-      throw new RangeError(`ShareableList.set(${i}): the string needs ${e.bytes.length} bytes, its slot holds ${cap} (Python: ValueError: exceeds available storage)`);
+      const what = e.tag === BYTES ? "byte string" : "string";
+      throw new RangeError(`ShareableList.set(${i}): the ${what} needs ${e.bytes.length} bytes, its slot holds ${cap} (Python: ValueError: exceeds available storage)`);
     }
     this.#write(at, e);
   }
@@ -103,12 +111,12 @@ export class ShareableList implements Shareable, Iterable<ShareableItem> {
 
   /** How many items equal `value` (Python's count()). */
   count(value: ShareableItem): number {
-    return this.toArray().filter((v) => v === value).length;
+    return this.toArray().filter((v) => same(v, value)).length;
   }
 
   /** The first position of `value`; throws RangeError if absent (Python: ValueError). */
   index(value: ShareableItem): number {
-    const at = this.toArray().indexOf(value);
+    const at = this.toArray().findIndex((v) => same(v, value));
     if (at < 0) throw new RangeError(`ShareableList.index(): ${String(value)} is not in the list`);
     return at;
   }
@@ -119,7 +127,7 @@ export class ShareableList implements Shareable, Iterable<ShareableItem> {
     for (let i = 0; i < this.length; i++) {
       const e = HEADER + i * ENTRY;
       const tag = this.#view.getInt32(e, true);
-      f += tag === STRING ? `${this.#view.getInt32(e + 8, true)}s` : ["x", "d", "q", "?"][tag];
+      f += tag === STRING || tag === BYTES ? `${this.#view.getInt32(e + 8, true)}s` : ["x", "d", "q", "?"][tag];
     }
     return f;
   }
@@ -136,14 +144,14 @@ export class ShareableList implements Shareable, Iterable<ShareableItem> {
     if (e.tag === NUMBER) v.setFloat64(at, e.value as number, true);
     else if (e.tag === BIGINT) v.setBigInt64(at, e.value as bigint, true);
     else if (e.tag === BOOL) v.setUint8(at, e.value ? 1 : 0);
-    else if (e.tag === STRING) new Uint8Array(v.buffer, v.byteOffset + at, e.bytes!.length).set(e.bytes!);
+    else if (e.tag === STRING || e.tag === BYTES) new Uint8Array(v.buffer, v.byteOffset + at, e.bytes!.length).set(e.bytes!);
     v.setInt32(entry + 12, e.bytes?.length ?? 0, true);
     v.setInt32(entry, e.tag, true);
   }
 
   #index(i: number): number {
     const at = i < 0 ? this.length + i : i;
-    if (!Number.isInteger(i) || at < 0 || at >= this.length) throw new RangeError(`ShareableList index ${String(i)} out of range (length ${this.length})`);
+    if (!Number.isInteger(i) || at < 0 || at >= this.length) throw new RangeError(`ShareableList index ${String(i)} out of range (length ${this.length}; Python: IndexError)`);
     return at;
   }
 
@@ -163,15 +171,24 @@ function encode(v: unknown, where: string): Encoded {
   if (typeof v === "number") return { tag: NUMBER, value: v };
   if (typeof v === "boolean") return { tag: BOOL, value: v };
   if (typeof v === "string") return { tag: STRING, bytes: utf8.encode(v) };
+  if (v instanceof Uint8Array) return { tag: BYTES, bytes: v };
   if (typeof v === "bigint") {
     if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new RangeError(`${where}: ${v} does not fit in 64 bits`);
     return { tag: BIGINT, value: v };
   }
-  throw new TypeError(`${where}: a ShareableList holds numbers, bigints, strings, booleans and null, got ${typeof v}`);
+  throw new TypeError(`${where}: a ShareableList holds numbers, bigints, strings, Uint8Arrays (bytes), booleans and null, got ${typeof v}`);
+}
+
+/** Python's ==: byte strings compare by their bytes. */
+function same(a: ShareableItem, b: ShareableItem): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
 }
 
 function isIterable(v: object): v is Iterable<ShareableItem> {
   return typeof (v as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
 }
+
+indexAccess(ShareableList);
 
 registerShareable("ShareableList", (state) => new ShareableList({ name: (state as { name: string }).name }));

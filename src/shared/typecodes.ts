@@ -7,10 +7,11 @@ type IntCode = "b" | "B" | "h" | "H" | "i" | "I";
 type BigCode = "l" | "L" | "q" | "Q";
 type FloatCode = "f" | "d";
 type BoolCode = "?";
+type CharCode = "c";
 
 /** ctypes names, each an alias of a one-letter code. */
 const CTYPES = {
-  c_byte: "b", c_int8: "b", c_ubyte: "B", c_uint8: "B", c_char: "B",
+  c_byte: "b", c_int8: "b", c_ubyte: "B", c_uint8: "B", c_char: "c",
   c_short: "h", c_int16: "h", c_ushort: "H", c_uint16: "H",
   c_int: "i", c_int32: "i", c_uint: "I", c_uint32: "I",
   c_long: "l", c_ulong: "L", c_longlong: "q", c_int64: "q", c_ssize_t: "q",
@@ -21,12 +22,21 @@ const CTYPES = {
 type CtypesName = keyof typeof CTYPES;
 
 /** Every type code Value and Array accept: Python's letters and ctypes names. */
-export type Typecode = IntCode | BigCode | FloatCode | BoolCode | CtypesName;
+export type Typecode = IntCode | BigCode | FloatCode | BoolCode | CharCode | CtypesName;
 
 type Canonical<T extends Typecode> = T extends CtypesName ? (typeof CTYPES)[T] : T;
 
-/** The JavaScript type of one element: bigint for 64-bit integers, boolean for '?', else number. */
-export type ValueOf<T extends Typecode> = Canonical<T> extends BigCode ? bigint : Canonical<T> extends BoolCode ? boolean : number;
+/**
+ * The JavaScript type of one element: bigint for 64-bit integers, boolean for '?', a one-byte
+ * Uint8Array for 'c' (Python's bytes of length 1), else number.
+ */
+export type ValueOf<T extends Typecode> = Canonical<T> extends BigCode
+  ? bigint
+  : Canonical<T> extends BoolCode
+    ? boolean
+    : Canonical<T> extends CharCode
+      ? Uint8Array
+      : number;
 
 export type ElementArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
 
@@ -36,7 +46,7 @@ export interface TypeInfo {
   code: string;
   ctor: ArrayCtor;
   bytes: number;
-  kind: "int" | "bigint" | "float" | "bool";
+  kind: "int" | "bigint" | "float" | "bool" | "char";
   /** Atomics.load/store apply (integer arrays). */
   atomic: boolean;
   min: number | bigint;
@@ -60,6 +70,7 @@ const TYPES: Record<string, TypeInfo> = {
   l: big("l", true), L: big("L", false), q: big("q", true), Q: big("Q", false),
   f: float("f", Float32Array), d: float("d", Float64Array),
   "?": { ...int("?", Uint8Array, 8, false), kind: "bool" },
+  c: { ...int("c", Uint8Array, 8, false), kind: "char" },
 };
 
 /** The type behind a code; throws TypecodeError naming the known codes. */
@@ -81,6 +92,11 @@ export function encodeElement(info: TypeInfo, v: unknown, where: string): number
     case "bool":
       if (typeof v !== "boolean") throw new TypeError(`${where}: type '?' holds booleans, got ${describe(v)}`);
       return v ? 1 : 0;
+    case "char":
+      // ctypes' c_char takes bytes of length 1 or an integer 0..255.
+      if (v instanceof Uint8Array && v.length === 1) return v[0]!;
+      if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 255) return v;
+      throw new TypeError(`${where}: type 'c' holds one byte: a Uint8Array of length 1 (Python's bytes) or an integer 0 to 255, got ${describe(v)}`);
     case "float":
       if (typeof v !== "number") throw new TypeError(`${where}: type '${info.code}' holds numbers, got ${describe(v)}`);
       return v;
@@ -97,13 +113,15 @@ export function encodeElement(info: TypeInfo, v: unknown, where: string): number
   }
 }
 
-export function decodeElement(info: TypeInfo, raw: number | bigint): number | bigint | boolean {
-  return info.kind === "bool" ? raw !== 0 : raw;
+export function decodeElement(info: TypeInfo, raw: number | bigint): number | bigint | boolean | Uint8Array {
+  return info.kind === "bool" ? raw !== 0 : info.kind === "char" ? Uint8Array.of(raw as number) : raw;
 }
 
 /** The largest block we hand out: typed arrays over it stay within every engine's limits. */
 export const MAX_BYTES = 2 ** 31 - 8;
 
 function describe(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v) : typeof v === "object" ? (v === null ? "null" : "an object") : `${typeof v} ${String(v)}`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (v instanceof Uint8Array) return `a Uint8Array of length ${v.length}`;
+  return typeof v === "object" ? (v === null ? "null" : "an object") : `${typeof v} ${String(v)}`;
 }
