@@ -21,7 +21,7 @@ export { Value, type SharedValueOptions } from "./shared/value.js";
 export { SharedArray as Array } from "./shared/array.js";
 export { SharedMemory, type SharedMemoryOptions } from "./shared/shared-memory.js";
 export { ShareableList, type ShareableItem } from "./shared/shareable-list.js";
-export type { Typecode, ValueOf, ElementArray } from "./shared/typecodes.js";
+export type { Typecode, ValueOf, SettableOf, ElementArray } from "./shared/typecodes.js";
 export type { Held } from "./shared/acquirable.js";
 export type { AcquireOptions, AcquireSyncOptions } from "./shared/waiting.js";
 export type { ContextOption } from "./shared/sync-base.js";

@@ -49,7 +49,7 @@ describe("index access in one process", () => {
     chars.value = bytes("hello");
     assert.deepEqual(chars.value, bytes("hello"));
     assert.deepEqual(chars.raw, bytes("hello\0re"));
-    chars[-1] = 0x21; // an integer 0..255 is accepted, as by ctypes' c_char
+    chars.set(-1, 0x21); // an integer 0..255 is accepted, as by ctypes' c_char
     assert.deepEqual(chars.raw, bytes("hello\0r!"));
     assert.throws(() => (chars[0] = bytes("ab")), TypeError);
     assert.throws(() => (chars.value = bytes("far too long")), RangeError);

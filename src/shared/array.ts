@@ -7,7 +7,7 @@ import type { SharedBlock } from "./memory.js";
 import { kShareable, registerShareable, type Shareable } from "./shareable.js";
 import { indexAccess } from "./indexed.js";
 import { blockFor, isReviving } from "./sync-base.js";
-import { MAX_BYTES, decodeElement, encodeElement, typeInfo, type ElementArray, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
+import { MAX_BYTES, decodeElement, encodeElement, typeInfo, type ElementArray, type SettableOf, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
 import { lockDescriptor, lockFor, noLockError, reviveWithLock, takeRevivedLock, type SharedValueOptions } from "./value.js";
 import type { AnyLock } from "./lock.js";
 
@@ -25,7 +25,7 @@ export class SharedArray<T extends Typecode = Typecode> implements Shareable, It
    * `new mp.Array('d', 10)`: ten zeros; `new mp.Array('i', [1, 2, 3])`: those values. Throws
    * TypecodeError for an unknown code, RangeError for a bad size or a value that does not fit.
    */
-  constructor(typecode: T, sizeOrInit: number | Iterable<ValueOf<T>>, options?: SharedValueOptions) {
+  constructor(typecode: T, sizeOrInit: number | Iterable<SettableOf<T>>, options?: SharedValueOptions) {
     this.typecode = typecode;
     const info = (this.#info = typeInfo(typecode, "Array"));
     const init = typeof sizeOrInit === "number" ? null : Array.from(sizeOrInit as Iterable<unknown>);
@@ -57,7 +57,7 @@ export class SharedArray<T extends Typecode = Typecode> implements Shareable, It
     return decodeElement(this.#info, raw) as ValueOf<T>;
   }
 
-  set(i: number, v: ValueOf<T>): void {
+  set(i: number, v: SettableOf<T>): void {
     const at = this.#index(i);
     const raw = encodeElement(this.#info, v, `Array.set(${i})`);
     if (this.#info.atomic) Atomics.store(this.#view as Int32Array, at, raw as number);

@@ -10,7 +10,7 @@ import { BoundedSemaphore, Semaphore } from "./semaphore.js";
 import type { ContextOption } from "./sync-base.js";
 import { SharedArray } from "./array.js";
 import type { TaskFunction } from "../task/task-function.js";
-import type { Typecode, ValueOf } from "./typecodes.js";
+import type { SettableOf, Typecode, ValueOf } from "./typecodes.js";
 import { Value, type SharedValueOptions } from "./value.js";
 
 export interface SyncContext {
@@ -69,7 +69,7 @@ export function contextSync(name: ContextName): SyncContext {
       }
     },
     Array: class<T extends Typecode = Typecode> extends SharedArray<T> {
-      constructor(typecode: T, sizeOrInit: number | Iterable<ValueOf<T>>, o?: SharedValueOptions) {
+      constructor(typecode: T, sizeOrInit: number | Iterable<SettableOf<T>>, o?: SharedValueOptions) {
         super(typecode, sizeOrInit, bind(o));
       }
     },
