@@ -16,6 +16,7 @@ export interface Command {
 
 /** The commands, by name. Add a command by adding a file and a line here. */
 const commands: Record<string, () => Promise<{ command: Command }>> = {
+  map: () => import("./map.js"),
   worker: () => import("./worker.js"),
 };
 

@@ -24,8 +24,9 @@ export async function importFunction(spec: Extract<FnSpec, { kind: "module" }>):
   const fn = mod[spec.exportName];
   if (typeof fn !== "function") {
     const exported = Object.keys(mod).filter((k) => typeof mod[k] === "function");
+    const what = fn === undefined ? `has no exported function "${spec.exportName}"` : `exports "${spec.exportName}" as ${fn === null ? "null" : `a ${typeof fn}`}, not a function`;
     throw new TypeError(
-      `${spec.url} has no exported function "${spec.exportName}"` +
+      `${spec.url} ${what}` +
         (exported.length ? ` (its exported functions: ${exported.join(", ")})` : " (it exports no functions)"),
     );
   }
