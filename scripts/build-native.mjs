@@ -16,7 +16,7 @@
 // Usage: node scripts/build-native.mjs [--verbose]      env: MULTIPROC_SKIP_NATIVE=1 skips.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,10 +25,17 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const nativeDir = join(root, "native");
 const output = join(nativeDir, "build", "Release", "multiproc_shm.node");
 const verbose = process.argv.includes("--verbose");
-const UNAVAILABLE = "process-context shared memory (Value, Array, Lock, Queue... across processes) is unavailable; the thread context still works. Retry with: node scripts/build-native.mjs --verbose";
+// Why the last build failed, for the error a user meets at run time (npm shows an install
+// script's output only with --foreground-scripts): src/shared/native.ts reads it.
+const reasonFile = join(nativeDir, "build", "unavailable.txt");
+const UNAVAILABLE = "process-context shared memory (Value, Array, Lock, Queue... across processes) is unavailable; the thread context still works. retry with: npm rebuild multiproc --foreground-scripts";
 
 function fail(what) {
   console.warn(`multiproc: could not build the native addon: ${what}; ${UNAVAILABLE}`);
+  try {
+    mkdirSync(dirname(reasonFile), { recursive: true });
+    writeFileSync(reasonFile, `${what}\n`);
+  } catch {}
   process.exit(0);
 }
 
@@ -100,4 +107,5 @@ if (gypWhy) {
 
 const loadErr = loads();
 if (loadErr) fail(`built ${output} but it does not load (${loadErr})`);
+rmSync(reasonFile, { force: true });
 console.log(`multiproc: built native addon ${output}`);

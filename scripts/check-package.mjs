@@ -130,7 +130,34 @@ check(
   mapped.out,
 );
 
-// 8. The published types against other compilers and Node.js typings (type-check only).
+// 8. A TypeScript task module with an enum, and no tsx installed: Node.js 20 cannot load .ts at
+// all, Node.js 22.6+ strips types but cannot run an enum; either way the error says to install tsx.
+writeFileSync(join(app, "tasks.ts"), `enum Color { Red, Green }\nexport function pick(i: number): string { return Color[i] ?? "none"; }\n`);
+writeFileSync(
+  join(app, "enum.mjs"),
+  `import * as mp from "multiproc";
+const pool = new mp.Pool({ processes: 1, context: "thread" });
+try {
+  console.log("ran:", await pool.apply(mp.tasksFrom(new URL("./tasks.ts", import.meta.url)).pick, [0]));
+} catch (e) {
+  console.log(e.message);
+} finally {
+  pool.close();
+  await pool.join();
+}
+`,
+);
+checkNode("a task module with an enum, without tsx: the error says to install tsx", ["enum.mjs"], /npm install --save-dev tsx/);
+
+// 9. A failed native build: one line, exit 0, and the reason in the error met at run time.
+const addonScript = join(app, "node_modules/multiproc/scripts/build-native.mjs");
+const failed = run(process.execPath, [addonScript], app, { MULTIPROC_SKIP_NATIVE: "1" });
+check("a failed native build says one line and does not fail", failed.status === 0 && failed.out.trim().split("\n").length === 1 && /could not build the native addon/.test(failed.out), failed.out);
+rmSync(join(app, "node_modules/multiproc/native/build/Release"), { recursive: true, force: true });
+writeFileSync(join(app, "value.mjs"), `import * as mp from "multiproc";\ntry { new mp.Value("i", 0); } catch (e) { console.log(e.message); }\n`);
+checkNode("without the addon, Value's error says why the install could not build it", ["value.mjs"], /at install: skipped because MULTIPROC_SKIP_NATIVE=1/);
+
+// 10. The published types against other compilers and Node.js typings (type-check only).
 if (typesMatrix) checkTypes(app, check);
 
 if (keep) console.log(`kept: ${app}`);

@@ -12,7 +12,7 @@
 
 import type { ContextName, ExitInfo, SpawnWorker } from "../backends/backend.js";
 import { CloneError, InitializerError, PoolClosedError, WorkerLostError } from "../errors.js";
-import { deserializeError } from "../wire/errors.js";
+import { deserializeError, pointAtCaller } from "../wire/errors.js";
 import { type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
 import { tasksToSend } from "./batching.js";
 import { encodeBatch, findUnsendable } from "./encode-batch.js";
@@ -386,7 +386,7 @@ export class Scheduler {
       if (bad) {
         const msg = `${t.where}: ${bad.path} cannot be sent to a worker: it ${bad.reason}. Tasks take plain data ` +
           `(primitives, objects, arrays, Map, Set, Date, typed arrays, Error, ...) and multiproc's shared objects.`;
-        this.#settle(t, false, new CloneError(msg, bad.path, error));
+        this.#settle(t, false, pointAtCaller(new CloneError(msg, bad.path, error), t.caller?.stack));
       } else good.push(t);
     }
     if (good.length === batch.length) {

@@ -13,10 +13,27 @@ type AnyFunction = (...args: unknown[]) => unknown;
 const helperNames = Object.keys(compilerHelpers);
 const helpers = Object.values(compilerHelpers);
 
+/**
+ * Compile an inline task's source. The function gets its name (an anonymous arrow passed as
+ * `square` is named "square" by the property it is defined in) and a `//# sourceURL` that says
+ * which task it is and where the caller passed it, so a frame of its stack reads
+ * `at square (multiproc:inline-task/square@/app/main.ts:12:20:1:31)` (the last two numbers are
+ * the line and column inside the function's own source) instead of `eval at compileSource`.
+ */
 export function compileSource(spec: Extract<FnSpec, { kind: "source" }>): AnyFunction {
-  const fn = new Function(...helperNames, `"use strict"; return ${spec.source};`)(...helpers) as unknown;
+  const name = JSON.stringify(spec.name === "anonymous function" ? "inlineTask" : spec.name);
+  const code =
+    `(function (${helperNames.join(", ")}) { "use strict"; return ({ ${name}: (${spec.source}\n) })[${name}]; })\n` +
+    `//# sourceURL=${sourceURL(spec)}`;
+  const fn = (0, eval)(code)(...helpers) as unknown;
   if (typeof fn !== "function") throw new TypeError(`The source of "${spec.name}" did not evaluate to a function`);
   return fn as AnyFunction;
+}
+
+/** One token without whitespace (V8 ignores a sourceURL that has any). */
+function sourceURL(spec: Extract<FnSpec, { kind: "source" }>): string {
+  const task = /^[\w$.-]+$/.test(spec.name) ? spec.name : "inlineTask";
+  return `multiproc:inline-task/${task}${spec.site ? `@${spec.site.replace(/\s/g, "%20")}` : ""}`;
 }
 
 export async function importFunction(spec: Extract<FnSpec, { kind: "module" }>): Promise<AnyFunction> {
@@ -41,8 +58,31 @@ const TS_FILE = /\.[cm]?tsx?$/;
 let tsLoader: Promise<void> | null = null;
 
 async function importModule(url: string): Promise<unknown> {
-  if (TS_FILE.test(new URL(url).pathname)) await (tsLoader ??= registerTypeScript(url));
-  return import(url);
+  if (!TS_FILE.test(new URL(url).pathname)) return import(url);
+  await (tsLoader ??= registerTypeScript(url));
+  try {
+    return await import(url);
+  } catch (error) {
+    throw withTsxHint(error, url);
+  }
+}
+
+/**
+ * Node.js's own type stripping (22.6+, no tsx found) runs only erasable syntax: an enum, a
+ * namespace or a parameter property fails with ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX, which does not
+ * say what to do. Say it, on the same error.
+ */
+export function withTsxHint(error: unknown, url: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (!(error instanceof Error) || (code !== "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX" && code !== "ERR_INVALID_TYPESCRIPT_SYNTAX")) return error;
+  const hint =
+    ` (in the task module ${url}). Node.js ${process.versions.node} strips types itself and runs only erasable ` +
+    `TypeScript; enums, namespaces and parameter properties need tsx: npm install --save-dev tsx, and multiproc ` +
+    `loads task modules through it.`;
+  const first = `${error.name}: ${error.message}`;
+  error.message += hint;
+  if (error.stack?.startsWith(first)) error.stack = `${error.name}: ${error.message}${error.stack.slice(first.length)}`;
+  return error;
 }
 
 /** Prefer the tsx the task's own project has, then ours; Node 22.6+ can strip types alone. */

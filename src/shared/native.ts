@@ -20,7 +20,7 @@
 // it, typically as soon as every user has opened it; the memory itself is freed by the kernel
 // when the last process unmaps it.
 
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -87,12 +87,22 @@ export function native(): ShmBinding {
     const missing = (cause as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND";
     loadError = new NativeAddonUnavailableError(
       `process-context shared memory needs multiproc's native addon, which ${
-        missing ? `is not built (no ${addonPath})` : `failed to load from ${addonPath}`
-      }. Build it with \`node scripts/build-native.mjs --verbose\` in the multiproc package ` +
+        missing ? `is not built (no ${addonPath}${installFailure()})` : `failed to load from ${addonPath}`
+      }. Build it with \`npm rebuild multiproc --foreground-scripts\` (or \`node scripts/build-native.mjs --verbose\` in the package) ` +
         `(needs a C++ compiler and Node.js headers), or use the 'thread' context.`,
       { cause },
     );
     throw loadError;
+  }
+}
+
+/** What scripts/build-native.mjs said when it could not build the addon at install, if it ran. */
+function installFailure(): string {
+  try {
+    const reason = readFileSync(fileURLToPath(new URL("../../native/build/unavailable.txt", import.meta.url)), "utf8").trim();
+    return reason ? `; at install: ${reason}` : "";
+  } catch {
+    return "; its install script did not run: was it blocked by allowScripts or --ignore-scripts?";
   }
 }
 

@@ -7,6 +7,7 @@
 import { ClosureError } from "../errors.js";
 import { compilerHelpers } from "../runtime/compiler-helpers.js";
 import type { FnSpec } from "../wire/messages.js";
+import { formatCallSite, userCallSite, type CallSite } from "./call-site.js";
 import { parseFunction } from "./free-variables.js";
 
 /** Type-only key that carries a task reference's function type. */
@@ -128,6 +129,7 @@ function prepareInline(fn: Function, where: string): PreparedFunction {
   if (!parsed) {
     throw new TypeError(`${where}: could not read the source of "${label}" to send it to a worker.`);
   }
+  const site = userCallSite();
   const captured = capturedNames(parsed.free);
   if (captured.length > 0) {
     const names = captured.map((n) => `"${n}"`).join(", ");
@@ -135,21 +137,34 @@ function prepareInline(fn: Function, where: string): PreparedFunction {
       `${where}: the function "${label}" uses ${names} from outside its own body. Inline task functions ` +
         `are sent to workers as source, so they may use only their parameters and globals. Pass ` +
         `${captured.length === 1 ? "that value" : "those values"} as arguments, or export the function from a ` +
-        `module and pass mp.tasksFrom<typeof import("./tasks.js")>(new URL("./tasks.js", import.meta.url)).${fn.name || "name"}.`,
+        `module and pass ${moduleAdvice(site, fn.name || "name")}.`,
       captured,
     );
   }
-  const prepared: PreparedFunction = { id: nextId++, spec: { kind: "source", source: parsed.expression, name: label }, label };
+  const spec: Extract<FnSpec, { kind: "source" }> = { kind: "source", source: parsed.expression, name: label };
+  if (site) spec.site = formatCallSite(site);
+  const prepared: PreparedFunction = { id: nextId++, spec, label };
   bySource.set(source, prepared);
   return prepared;
 }
 
-/** Of the free names of a function's source, those a worker would lack: all but the globals and the compilers' helpers. */
+/**
+ * How to name a task module's export, in the caller's own language: TypeScript callers get the
+ * typed form, JavaScript ones the form that runs as written (CommonJS has no import.meta).
+ */
+function moduleAdvice(site: CallSite | undefined, exportName: string): string {
+  const file = site?.file ?? "";
+  if (/\.c(?:js|jsx)$/.test(file)) return `mp.tasksFrom(require.resolve("./tasks.js")).${exportName}`;
+  if (/\.m?jsx?$/.test(file)) return `mp.tasksFrom(new URL("./tasks.js", import.meta.url)).${exportName}`;
+  return `mp.tasksFrom<typeof import("./tasks.js")>(new URL("./tasks.js", import.meta.url)).${exportName}`;
+}
+
 /** Whether a function's source is `{ [native code] }`: a built-in or bound function, which has no source to send. */
 export function isNativeSource(source: string): boolean {
   return /\{\s*\[native code\]\s*\}\s*$/.test(source);
 }
 
+/** Of the free names of a function's source, those a worker would lack: all but the globals and the compilers' helpers. */
 export function capturedNames(free: ReadonlySet<string>): string[] {
   return [...free].filter((name) => !isProvidedInWorkers(name)).sort();
 }

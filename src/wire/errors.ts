@@ -85,6 +85,19 @@ export function deserializeError(wire: WireError, callerStack?: string): unknown
   return err;
 }
 
+/**
+ * An error raised in the parent on a task's way to a worker (a CloneError at dispatch) has only
+ * multiproc's dispatch loop on its stack: give it the frames of the call that made the task
+ * instead, so the trace points at the user's line (as piscina's DataCloneError does).
+ */
+export function pointAtCaller<E extends Error>(err: E, callerStack: string | undefined): E {
+  if (callerStack) {
+    const stack = `${err.name}: ${err.message}\n${callerFrames(callerStack)}`;
+    Object.defineProperty(err, "stack", { value: stack, writable: true, configurable: true, enumerable: false });
+  }
+  return err;
+}
+
 /** The "    at ..." lines of a stack, without its first (message) line. */
 function callerFrames(stack: string): string {
   const nl = stack.indexOf("\n    at ");

@@ -22,7 +22,7 @@ import type { WireError } from "./errors.js";
 
 /** How a task function travels: by source (compiled once per worker) or by module and export name. */
 export type FnSpec =
-  | { kind: "source"; source: string; name: string }
+  | { kind: "source"; source: string; name: string; /** Where the caller passed it ("/app/main.ts:12:5"), for the worker's stack frames. */ site?: string }
   | { kind: "module"; url: string; exportName: string };
 
 /** What one task asks for: fn(...args), fn(item) for each item, or fn(...args) for each args. */
