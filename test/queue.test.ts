@@ -189,6 +189,55 @@ for (const context of CONTEXTS) {
         await assert.rejects(bounded.put(new Uint8Array(1), { timeout: 5 }), mp.BrokenQueueError);
       });
     }
+
+    it("a pool task killed by its timeout while putSync streams a big item leaves the queue broken, not hung", { timeout: 120_000 }, async () => {
+      // The worker holds the ring's write lock while it streams 1 MiB into 64 KiB that nobody reads.
+      const q = new mp.SimpleQueue<Uint8Array>({ context, capacity: 64 * 1024 });
+      {
+        await using pool = new mp.Pool(1, { context });
+        await assert.rejects(pool.apply(tasks.putBig, [q, 1 << 20], { timeout: 1 }), { name: "TimeoutError" });
+      }
+      // Before: thread context, the put threw Full on an empty queue, the get waited for ever.
+      await assert.rejects(q.put(new Uint8Array(1), { timeout: 20 }), mp.BrokenQueueError);
+      await assert.rejects(q.get({ timeout: 20 }), mp.BrokenQueueError);
+      assert.throws(() => q.putSync(new Uint8Array(1), { timeout: 20 }), mp.BrokenQueueError);
+      // A get (with no timeout) that finds the half-written item hears of it too, and a second get.
+      const r = new mp.SimpleQueue<Uint8Array>({ context, capacity: 64 * 1024 });
+      {
+        await using pool = new mp.Pool(1, { context });
+        await assert.rejects(pool.apply(tasks.putBig, [r, 1 << 20], { timeout: 1 }), { name: "TimeoutError" });
+      }
+      await assert.rejects(r.get(), mp.BrokenQueueError);
+      await assert.rejects(r.get(), mp.BrokenQueueError);
+    });
+
+    it("a get that has started reading an item bigger than the ring still honours its timeout, and the item still arrives", { timeout: 60_000 }, async () => {
+      const q = new mp.SimpleQueue<Uint8Array>({ context, capacity: 64 * 1024 });
+      const p = new mp.Process({ context, target: tasks.putBigSlowly, args: [q, 1 << 20] });
+      p.start();
+      try {
+        // The writer streams 1 MiB in pieces, pausing between them: each get gives up after 0.1 s.
+        let midItem = 0; // gets that gave up while the item was on its way (counted once its put began)
+        let item: Uint8Array | undefined;
+        while (!item) {
+          const onItsWay = q.qsize() > 0;
+          try {
+            item = await q.get({ timeout: 0.1 });
+          } catch (error) {
+            assert.ok(error instanceof mp.Empty, String(error));
+            if (onItsWay) midItem++;
+          }
+        }
+        assert.equal(item.length, 1 << 20);
+        assert.ok(item.every((b, i) => b === (i & 0xff)), "the item arrives whole, in order");
+        // Before: the first get that began reading it waited until the whole item was there.
+        assert.ok(midItem >= 3, `only ${midItem} gets gave up while the item was streaming`);
+        await p.join();
+        assert.equal(p.exitCode, 0);
+      } finally {
+        p.kill();
+      }
+    });
   });
 
   describe(`Unbounded Queue puts never wait, as in Python (${context})`, () => {

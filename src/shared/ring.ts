@@ -10,10 +10,18 @@
 // its producer keeps WLOCK and writes pieces as the consumer (who keeps RLOCK) frees room, so
 // items of any size travel through a ring of fixed size (fragmentation, not growth).
 //
+// Both locks are mutex.ts's CellMutex, as Lock's: a holder that died (a killed process, a
+// terminated worker thread) is taken over by the next one that waits for the lock. If it died
+// in the middle of streaming an item, that item can never be whole: the ring is marked broken,
+// and every later operation throws BrokenQueueError (Python's queues say "likely to become
+// corrupted"). A consumer whose timeout passes in the middle of a streamed item keeps RLOCK
+// and what it read (#parked), and the next get on this handle goes on from there: the timeout
+// is honoured, and nothing is lost or read twice.
+//
 //   cell  (Int32, relative to `base`)
-//   0  WLOCK   futex mutex of producers: 0 free, 1 held, 2 held and someone sleeps on it
-//   1  WOWNER  pid of its holder (0 while free), so a dead holder can be found and replaced
-//   2  RLOCK   mutex of consumers          3  ROWNER  pid of its holder
+//   0  WLOCK   mutex of producers: its holder's token (0 while free), see mutex.ts
+//   1  WSLEEPERS  producers asleep on WLOCK
+//   2  RLOCK   mutex of consumers          3  RSLEEPERS  consumers asleep on RLOCK
 //   4  HEAD    bytes consumed, mod 2^32    5  TAIL    bytes produced, mod 2^32
 //   6  ROOM_WAITERS  producers asleep on HEAD (waiting for room)
 //   7  DATA_WAITERS  consumers asleep on TAIL (waiting for a message)
@@ -32,14 +40,14 @@
 //             HEAD % capacity                    TAIL % capacity
 //   len: uint32 LE; payload: v8.serialize(item). Both may wrap around the end.
 
-import { native } from "./native.js";
 import type { SharedBlock } from "./memory.js";
+import { CellMutex } from "./mutex.js";
 import { GAVE_UP, GIVE_UP, SLICE, WOKE, type Op, type Resume, type Wait } from "./wait-loop.js";
 import { BrokenPipeError, BrokenQueueError, EOFError } from "./channel-errors.js";
 
 export const HEADER_CELLS = 16;
 const HEADER_BYTES = HEADER_CELLS * 4;
-const WLOCK = 0, WOWNER = 1, RLOCK = 2, ROWNER = 3, HEAD = 4, TAIL = 5, ROOM_WAITERS = 6, DATA_WAITERS = 7;
+const WLOCK = 0, RLOCK = 2, HEAD = 4, TAIL = 5, ROOM_WAITERS = 6, DATA_WAITERS = 7;
 const COUNT = 8, SLOT_WAITERS = 9, UNFINISHED = 10, JOIN_WAITERS = 11, WCLOSED = 12, RCLOSED = 13, BROKEN = 14, STREAMING = 15;
 const STREAM_W = 1, STREAM_R = 2;
 /** Tries at a contended lock before sleeping: holders keep it for one memcpy, not longer. */
@@ -68,7 +76,10 @@ export class Ring {
   readonly #base: number;
   readonly #bytes: Uint8Array;
   readonly #mask: number;
-  readonly #checkOwners: boolean;
+  readonly #wlock: CellMutex;
+  readonly #rlock: CellMutex;
+  /** A streamed message this handle's get() had started when its timeout passed: RLOCK is still ours. */
+  #parked: { out: Uint8Array; got: number } | null = null;
 
   /** The ring whose header starts at byte `byteOffset` of `block`. */
   constructor(block: SharedBlock, byteOffset: number, capacity: number) {
@@ -78,8 +89,8 @@ export class Ring {
     this.#base = byteOffset / 4;
     this.#bytes = new Uint8Array(block.buffer, byteOffset + HEADER_BYTES, capacity);
     this.#mask = capacity - 1;
-    // Threads share our pid: only the process context can tell a dead lock owner by pid.
-    this.#checkOwners = block.context === "process";
+    this.#wlock = new CellMutex(block, this.#base + WLOCK, "", { spins: SPINS, onTakeover: () => this.#tookOver(STREAM_W) });
+    this.#rlock = new CellMutex(block, this.#base + RLOCK, "", { spins: SPINS, onTakeover: () => this.#tookOver(STREAM_R) });
   }
 
   #load(c: number): number {
@@ -133,44 +144,12 @@ export class Ring {
 
   // ---- the mutexes -----------------------------------------------------------------------
 
-  /** Drepper's futex mutex ("Futexes are tricky", mutex 2), plus the owner's pid beside it. */
-  *#lock(lock: number, owner: number): Generator<Wait, boolean, Resume> {
-    for (let spin = 0; spin < SPINS; spin++) {
-      if (Atomics.compareExchange(this.#i32, this.#base + lock, 0, 1) === 0) {
-        this.#store(owner, process.pid);
-        return true;
-      }
-    }
-    while (Atomics.exchange(this.#i32, this.#base + lock, 2) !== 0) {
-      const r = yield this.#wait(lock, 2);
-      if (r === GIVE_UP) return false;
-      if (r === SLICE && this.#takeFromDeadOwner(owner)) return true;
-    }
-    this.#store(owner, process.pid);
-    return true;
-  }
-
-  #unlock(lock: number, owner: number): void {
-    // Clear the owner first: a pid left behind could be taken for a dead holder of the next one.
-    this.#store(owner, 0);
-    if (Atomics.exchange(this.#i32, this.#base + lock, 0) === 2) this.#wake(lock);
-  }
-
-  /** The lock's holder died holding it: take it over (it stays held, now by us). */
-  #takeFromDeadOwner(owner: number): boolean {
-    const pid = this.#load(owner);
-    if (!this.#ownerDead(owner)) return false;
-    if (Atomics.compareExchange(this.#i32, this.#base + owner, pid, process.pid) !== pid) return false;
-    // It died between two messages: nothing is lost. In the middle of a streamed one: the
-    // stream is cut, and the ring cannot be trusted any more (Python's queues say the same).
-    const side = owner === WOWNER ? STREAM_W : STREAM_R;
+  /**
+   * We took a lock over from a dead holder. It died between two messages: nothing is lost. In
+   * the middle of a streamed one: the stream is cut, and the ring cannot be trusted any more.
+   */
+  #tookOver(side: number): void {
     if (this.#load(STREAMING) & side) this.#store(BROKEN, 1);
-    return true;
-  }
-
-  #ownerDead(owner: number): boolean {
-    const pid = this.#load(owner);
-    return this.#checkOwners && pid !== 0 && pid !== process.pid && !native().processAlive(pid);
   }
 
   #checkBroken(): void {
@@ -261,7 +240,7 @@ export class Ring {
     new DataView(len.buffer).setUint32(0, payload.length, true);
     if (need > this.capacity) return yield* this.#stream(len, payload);
     for (;;) {
-      if (!(yield* this.#lock(WLOCK, WOWNER))) return false;
+      if (!(yield* this.#wlock.lockOp())) return false;
       let head: number;
       try {
         this.#checkBroken();
@@ -276,7 +255,7 @@ export class Ring {
           return true;
         }
       } finally {
-        this.#unlock(WLOCK, WOWNER);
+        this.#wlock.unlock();
       }
       // No room: sleep without the lock until a consumer moves HEAD.
       this.#add(ROOM_WAITERS, 1);
@@ -288,7 +267,7 @@ export class Ring {
 
   /** A message bigger than the ring: written in pieces, holding WLOCK, as room frees up. */
   *#stream(len: Uint8Array, payload: Uint8Array): Generator<Wait, boolean, Resume> {
-    if (!(yield* this.#lock(WLOCK, WOWNER))) return false;
+    if (!(yield* this.#wlock.lockOp())) return false;
     this.#add(STREAMING, STREAM_W);
     try {
       const total = 4 + payload.length;
@@ -303,7 +282,7 @@ export class Ring {
           // Once started the message must be finished: GIVE_UP is ignored here.
           const r = this.#load(HEAD) === head ? yield this.#wait(HEAD, head) : WOKE;
           this.#add(ROOM_WAITERS, -1);
-          if (r === SLICE && this.#ownerDead(ROWNER) && this.#load(STREAMING) & STREAM_R) this.#store(BROKEN, 1);
+          if (r === SLICE && this.#rlock.ownerDead() && this.#load(STREAMING) & STREAM_R) this.#store(BROKEN, 1);
           continue;
         }
         const n = Math.min(free, total - sent);
@@ -323,7 +302,7 @@ export class Ring {
       return true;
     } finally {
       this.#add(STREAMING, -STREAM_W);
-      this.#unlock(WLOCK, WOWNER);
+      this.#wlock.unlock();
     }
   }
 
@@ -331,9 +310,14 @@ export class Ring {
 
   /** Takes one message. `nowait`: a message still being streamed counts as not there yet. */
   *get(nowait = false): Op<Uint8Array> {
+    const parked = this.#parked;
+    if (parked) {
+      this.#parked = null;
+      return yield* this.#readRest(parked);
+    }
     for (;;) {
       this.#checkBroken();
-      if (!(yield* this.#lock(RLOCK, ROWNER))) return GAVE_UP;
+      if (!(yield* this.#rlock.lockOp())) return GAVE_UP;
       let tail: number;
       let streamLength = -1;
       try {
@@ -357,7 +341,7 @@ export class Ring {
           throw new EOFError();
         }
       } finally {
-        if (streamLength < 0) this.#unlock(RLOCK, ROWNER);
+        if (streamLength < 0) this.#rlock.unlock();
       }
       if (streamLength >= 0) return yield* this.#readStream(streamLength);
       this.#add(DATA_WAITERS, 1);
@@ -367,13 +351,23 @@ export class Ring {
     }
   }
 
-  *#readStream(length: number): Generator<Wait, Uint8Array, Resume> {
+  /** A message bigger than the ring, `length` bytes after its length prefix: read in pieces, holding RLOCK. */
+  *#readStream(length: number): Op<Uint8Array> {
     this.#add(STREAMING, STREAM_R);
+    this.#store(HEAD, (this.#load(HEAD) + 4) | 0);
+    return yield* this.#readRest({ out: new Uint8Array(length), got: 0 });
+  }
+
+  /**
+   * Reads the rest of a streamed message into `p.out`. On GIVE_UP (the caller's timeout) it
+   * parks: RLOCK stays held, and the next get() of this handle goes on where this one stopped.
+   */
+  *#readRest(p: { out: Uint8Array; got: number }): Op<Uint8Array> {
+    let keep = false;
     try {
-      const out = new Uint8Array(length);
-      let head = (this.#load(HEAD) + 4) | 0;
-      this.#store(HEAD, head);
-      for (let got = 0; got < length; ) {
+      const { out } = p;
+      let head = this.#load(HEAD);
+      while (p.got < out.length) {
         this.#checkBroken();
         const tail = this.#load(TAIL);
         const avail = (tail - head) >>> 0;
@@ -381,13 +375,18 @@ export class Ring {
           this.#add(DATA_WAITERS, 1);
           const r = this.#load(TAIL) === tail ? yield this.#wait(TAIL, tail) : WOKE;
           this.#add(DATA_WAITERS, -1);
+          if (r === GIVE_UP) {
+            this.#parked = p;
+            keep = true;
+            return GAVE_UP;
+          }
           // The producer that streams to us died: the rest of this message will never come.
-          if (r === SLICE && this.#ownerDead(WOWNER)) this.#store(BROKEN, 1);
+          if (r === SLICE && this.#wlock.ownerDead()) this.#store(BROKEN, 1);
           continue;
         }
-        const n = Math.min(avail, length - got);
-        this.#readAt(head, out.subarray(got, got + n));
-        got += n;
+        const n = Math.min(avail, out.length - p.got);
+        this.#readAt(head, out.subarray(p.got, p.got + n));
+        p.got += n;
         head = (head + n) | 0;
         this.#store(HEAD, head);
         this.#wakeIf(ROOM_WAITERS, HEAD);
@@ -395,8 +394,10 @@ export class Ring {
       this.#gotOne();
       return out;
     } finally {
-      this.#add(STREAMING, -STREAM_R);
-      this.#unlock(RLOCK, ROWNER);
+      if (!keep) {
+        this.#add(STREAMING, -STREAM_R);
+        this.#rlock.unlock();
+      }
     }
   }
 
