@@ -4,6 +4,7 @@
 export { Process, activeChildren, type ProcessOptions } from "./process.js";
 export { Pool, type PoolOptions, type ApplyAsyncOptions, type MapAsyncOptions } from "./pool/pool.js";
 export { AsyncResult } from "./pool/async-result.js";
+export type { IMapIterator, IMapNextOptions } from "./pool/imap.js";
 export type { CallOptions, MapOptions } from "./pool/call-options.js";
 export type { Progress, ProgressOption } from "./pool/progress.js";
 export type { PoolStats, PoolEvents, HistogramSummary, WorkerInfo, WorkerExitEvent, WorkerExitReason, WorkerReplaceEvent } from "./pool/stats.js";

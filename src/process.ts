@@ -5,6 +5,7 @@ import { constants } from "node:os";
 import type { ContextName, ExitInfo, SpawnWorker, WorkerHandle } from "./backends/backend.js";
 import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
+import { whileAwaited } from "./hold-event-loop.js";
 import { recordLends } from "./shared/pipe.js";
 import { encodeShareables, findThreadOnlyShareable } from "./shared/shareable.js";
 import { resolveContext } from "./start-method.js";
@@ -163,9 +164,10 @@ export class Process<A extends unknown[] = unknown[]> {
     if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
       throw new RangeError(`Process.join: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
     }
-    if (timeout === undefined) return this.#exited;
+    // A daemon's handle is unreferenced; the program must not end while this is awaited.
+    if (timeout === undefined) return whileAwaited(this.#exited);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#exited, new Promise<void>((r) => (timer = setTimeout(r, timeout * 1000)))]);
+    await whileAwaited(Promise.race([this.#exited, new Promise<void>((r) => (timer = setTimeout(r, timeout * 1000)))]));
     clearTimeout(timer);
   }
 

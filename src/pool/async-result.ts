@@ -11,8 +11,12 @@ export class AsyncResult<T> extends Promise<T> {
 
   #state: "pending" | "fulfilled" | "rejected" = "pending";
 
-  /** Use Pool.applyAsync / mapAsync / starmapAsync; this constructor is internal. */
-  constructor(executor: (resolve: (value: T) => void, reject: (reason: unknown) => void) => void) {
+  /**
+   * Use Pool.applyAsync / mapAsync / starmapAsync; this constructor is internal. `keepsError`:
+   * a failure waits here for get() or await, as Python's AsyncResult keeps it, instead of
+   * surfacing as an unhandled rejection when nobody awaits (the errorCallback still sees it).
+   */
+  constructor(executor: (resolve: (value: T) => void, reject: (reason: unknown) => void) => void, keepsError = false) {
     let res!: (value: T) => void;
     let rej!: (reason: unknown) => void;
     super((resolve, reject) => {
@@ -31,6 +35,7 @@ export class AsyncResult<T> extends Promise<T> {
         rej(reason);
       },
     );
+    if (keepsError) this.then(undefined, noop);
   }
 
   /** Whether the call has completed. */

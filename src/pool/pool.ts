@@ -6,6 +6,7 @@ import type { ContextName } from "../backends/backend.js";
 import { cpuCount } from "../cpu.js";
 import { CloneError } from "../errors.js";
 import type { Context } from "../context.js";
+import { whileAwaited } from "../hold-event-loop.js";
 import { resolveContext } from "../start-method.js";
 import { prepareFunction, type PreparedFunction, type TaskFunction } from "../task/task-function.js";
 import { encodeShareables, sharesAnything } from "../shared/shareable.js";
@@ -13,7 +14,7 @@ import { findUncloneable } from "../wire/clone-check.js";
 import { TaskKind } from "../wire/messages.js";
 import { AsyncResult } from "./async-result.js";
 import { armCancellation, checkCallOptions, checkChunksize, type CallOptions, type MapOptions } from "./call-options.js";
-import { imapIterator } from "./imap.js";
+import { imapIterator, type IMapIterator } from "./imap.js";
 import { checkProgress, knownLength, ProgressTracker, trackIterator } from "./progress.js";
 import { PoolMonitor, type PoolEvents, type PoolStats } from "./stats.js";
 import { Scheduler } from "./scheduler.js";
@@ -157,7 +158,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
       } catch (error) {
         settle(false, error);
       }
-    });
+    }, entry !== this.apply);
   }
 
   /** fn over every item, in chunks; resolves with the results in input order. */
@@ -170,7 +171,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return new AsyncResult<Awaited<R>[]>((resolve, reject) => {
       const settle = withCallbacks(resolve, reject, options);
       this.map(fn, iterable, options).then((v) => settle(true, v), (e) => settle(false, e));
-    });
+    }, true);
   }
 
   /** fn(...args) for every args list; resolves with the results in input order. */
@@ -182,20 +183,20 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return new AsyncResult<Awaited<R>[]>((resolve, reject) => {
       const settle = withCallbacks(resolve, reject, options);
       this.starmap(fn, iterable, options).then((v) => settle(true, v), (e) => settle(false, e));
-    });
+    }, true);
   }
 
   /**
    * fn over every item, yielding results in input order as they are ready. The input is read
    * lazily, a bounded distance ahead of the results, so an endless generator works.
    */
-  imap<T, R>(fn: TaskFunction<(item: T) => R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): AsyncIterableIterator<Awaited<R>> {
-    return this.#imap("Pool.imap", true, fn as TaskFunction<Fn>, iterable, options) as AsyncIterableIterator<Awaited<R>>;
+  imap<T, R>(fn: TaskFunction<(item: T) => R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): IMapIterator<Awaited<R>> {
+    return this.#imap("Pool.imap", true, fn as TaskFunction<Fn>, iterable, options) as IMapIterator<Awaited<R>>;
   }
 
   /** Like imap, yielding each result as soon as it is ready, in completion order. */
-  imapUnordered<T, R>(fn: TaskFunction<(item: T) => R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): AsyncIterableIterator<Awaited<R>> {
-    return this.#imap("Pool.imapUnordered", false, fn as TaskFunction<Fn>, iterable, options) as AsyncIterableIterator<Awaited<R>>;
+  imapUnordered<T, R>(fn: TaskFunction<(item: T) => R>, iterable: Iterable<T> | AsyncIterable<T>, options?: MapOptions): IMapIterator<Awaited<R>> {
+    return this.#imap("Pool.imapUnordered", false, fn as TaskFunction<Fn>, iterable, options) as IMapIterator<Awaited<R>>;
   }
 
   /** No more calls; work already submitted finishes, then the workers exit. */
@@ -205,7 +206,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
 
   /** Stop every worker now; every pending call rejects with PoolClosedError. Resolves when all have exited. */
   terminate(): Promise<void> {
-    return this.#scheduler.terminate();
+    return whileAwaited(this.#scheduler.terminate());
   }
 
   /** Wait for every worker to exit, after close() or terminate(). */
@@ -213,7 +214,8 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     if (this.#scheduler.state === "running") {
       return Promise.reject(new Error("Pool.join(): the pool is still running; call close() or terminate() first"));
     }
-    return this.#scheduler.allExited();
+    // Idle workers are unreferenced; the program must not end while this is awaited.
+    return whileAwaited(this.#scheduler.allExited());
   }
 
   /**
@@ -316,7 +318,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     });
   }
 
-  #imap(where: string, ordered: boolean, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): AsyncIterableIterator<unknown> {
+  #imap(where: string, ordered: boolean, fn: TaskFunction<Fn>, iterable: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions | undefined): IMapIterator<unknown> {
     const prepared = this.#checkMapCall(where, fn, iterable, options);
     const caller = this.#callerStacks ? captureCaller(ordered ? this.imap : this.imapUnordered) : undefined;
     const chunksize = options?.chunksize ?? 1;

@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import type { SingleBar } from "cli-progress";
+import type { IMapIterator, IMapNextOptions } from "./imap.js";
 
 /** What a progress callback receives. */
 export interface Progress {
@@ -107,28 +108,32 @@ export class ProgressTracker {
 }
 
 /**
- * Wrap an imap iterator: each item yielded counts as done; the end, an error or return() ends
- * the tracker, which starts at the first next() (an iterator never read draws nothing).
+ * Wrap an imap iterator: each item yielded counts as done; the end, a task's error or return()
+ * ends the tracker, which starts at the first next() (an iterator never read draws nothing).
  */
-export function trackIterator<T>(where: string, it: AsyncIterableIterator<T>, option: ProgressOption, chunksize: number, total: number | null): AsyncIterableIterator<T> {
+export function trackIterator<T>(where: string, it: IMapIterator<T>, option: ProgressOption, chunksize: number, total: number | null): IMapIterator<T> {
   let tracker: ProgressTracker | undefined;
   let started = false;
   return {
-    async next() {
+    async next(options?: IMapNextOptions) {
       if (!started) {
         started = true;
         tracker = ProgressTracker.start(where, option, total);
       }
-      if (!tracker) return it.next();
+      if (!tracker) return it.next(options);
       try {
-        const step = await it.next();
+        const step = await it.next(options);
         if (step.done) tracker.end();
         else tracker.add(1);
         return step;
       } catch (error) {
-        // The failed task's items (a chunk; the last one may be shorter).
-        tracker.fail(total === null ? chunksize : Math.max(0, Math.min(chunksize, total - tracker.done)));
-        tracker.end();
+        // next({ timeout }) passing is no failure. A task's error: its items (a chunk; the last
+        // one may be shorter) failed, and the report ends there, where a for await stops.
+        const timedOut = options?.timeout !== undefined && error instanceof DOMException && error.name === "TimeoutError";
+        if (!timedOut) {
+          tracker.fail(total === null ? chunksize : Math.max(0, Math.min(chunksize, total - tracker.done)));
+          tracker.end();
+        }
         throw error;
       }
     },

@@ -61,8 +61,8 @@ export class Scheduler {
   #state: "running" | "closing" | "terminated" = "running";
   #broken: Error | null = null;
   #startFailures = 0;
-  /** Jobs that may still submit tasks after close() (an imap still reading its input). */
-  #openJobs = 0;
+  /** Jobs that may still submit tasks after close() (an imap still reading its input), each with what to call when the pool closes or stops. */
+  readonly #openJobs = new Set<() => void>();
   #exitWaiters: (() => void)[] = [];
 
   constructor(opts: SchedulerOptions) {
@@ -132,21 +132,29 @@ export class Scheduler {
     this.#settle(task, false, reason);
   }
 
-  openJob(): () => void {
-    this.#openJobs++;
-    let open = true;
+  /**
+   * A job that may submit tasks after close(). `onPoolChange` is called when the pool closes,
+   * terminates or breaks: the job then reads the rest of its input without waiting for its
+   * consumer (close() must finish everything submitted) or stops (see refusal()). Returns the
+   * function that ends the job; close() completes only when every job has ended.
+   */
+  openJob(onPoolChange: () => void): () => void {
+    const job = () => onPoolChange();
+    this.#openJobs.add(job);
     return () => {
-      if (!open) return;
-      open = false;
-      this.#openJobs--;
-      this.#maybeFinishClose();
+      if (this.#openJobs.delete(job)) this.#maybeFinishClose();
     };
   }
 
   close(): void {
     if (this.#state !== "running") return;
     this.#state = "closing";
+    this.#notifyJobs();
     this.#maybeFinishClose();
+  }
+
+  #notifyJobs(): void {
+    for (const job of [...this.#openJobs]) job();
   }
 
   terminate(): Promise<void> {
@@ -283,7 +291,7 @@ export class Scheduler {
   /** Keep `size` workers that take tasks, while there is or may be work. */
   #needsWorkers(): boolean {
     if (this.#broken || this.#state === "terminated") return false;
-    if (this.#state === "closing" && this.#queue.length === 0 && this.#openJobs === 0) return false;
+    if (this.#state === "closing" && this.#queue.length === 0 && this.#openJobs.size === 0) return false;
     let active = 0;
     for (const s of this.#slots) if (!s.retiring && !s.stopped) active++;
     return active < this.#opts.size;
@@ -313,6 +321,7 @@ export class Scheduler {
       slot.stopped = true;
       stop(slot);
     }
+    this.#notifyJobs();
     this.#shutdown();
   }
 
@@ -410,7 +419,7 @@ export class Scheduler {
   }
 
   #maybeFinishClose(): void {
-    if (this.#state !== "closing" || this.#queue.length > 0 || this.#openJobs > 0 || this.#busy()) return;
+    if (this.#state !== "closing" || this.#queue.length > 0 || this.#openJobs.size > 0 || this.#busy()) return;
     for (const slot of this.#slots) {
       if (slot.retiring) continue;
       slot.retiring = true;
