@@ -3,7 +3,7 @@
 // (`npm install github:owner/multiproc`, for which npm runs only `prepare`) and `npm pack` of a
 // fresh clone give a package that works. npm runs it after `npm install` / `npm ci` in this
 // checkout too, so it stays quick (tsc takes about 2 s) and never fails an install it was not
-// needed for: without TypeScript (`npm ci --omit=dev`) it keeps the dist/ that is there, and
+// needed for: without its devDependencies (`npm ci --omit=dev`) it keeps the dist/ that is there, and
 // only says so when there is none.
 //
 // `npm pack` and `npm publish` build from scratch (dist/ removed first), so a file deleted from
@@ -18,12 +18,16 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 
+// The build needs TypeScript and Node.js's typings, both devDependencies. (TypeScript alone may be
+// there without them, pulled in by a dependency of a dependency.)
 let tsc;
 try {
-  tsc = createRequire(join(root, "package.json")).resolve("typescript/bin/tsc");
+  const require = createRequire(join(root, "package.json"));
+  tsc = require.resolve("typescript/bin/tsc");
+  require.resolve("@types/node/package.json");
 } catch {
   if (existsSync(join(dist, "index.js"))) process.exit(0);
-  console.warn("multiproc: dist/ is missing and TypeScript is not installed to build it; run `npm install` (with devDependencies), then `npm run build`.");
+  console.warn("multiproc: dist/ is missing and TypeScript or @types/node is not installed to build it; run `npm install` (with devDependencies), then `npm run build`.");
   process.exit(0);
 }
 

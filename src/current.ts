@@ -5,6 +5,7 @@
 import { threadId } from "node:worker_threads";
 import type { ContextName } from "./backends/backend.js";
 
+/** What mp.currentProcess() and mp.parentProcess() describe: a process's (or worker thread's) name, pid and more. */
 export interface ProcessInfo {
   /** "MainProcess" in the parent; the Process's or pool worker's name in a worker. */
   readonly name: string;

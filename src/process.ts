@@ -14,6 +14,7 @@ import { isTaskRef, kTaskRef, prepareFunction, type PreparedFunction, type TaskF
 import type { FnSpec } from "./wire/messages.js";
 import { findUncloneable } from "./wire/clone-check.js";
 
+/** Options of `new mp.Process(options)`: target and args, name, daemon, context, as Python's Process takes. */
 export interface ProcessOptions<A extends unknown[]> {
   /**
    * The function to run: inline (self-contained) or from mp.tasksFrom(). It may be async.

@@ -4,6 +4,7 @@
 import type { Transferable } from "node:worker_threads";
 import type { FromWorker, ToWorker } from "../wire/messages.js";
 
+/** Where workers run: "process" (child processes, the default) or "thread" (worker_threads). */
 export type ContextName = "process" | "thread";
 
 export interface ExitInfo {

@@ -12,6 +12,7 @@ import { RemoteWorkerHandle } from "./remote-handle.js";
 import type { Authkey } from "./signing.js";
 import type { ConnectionOptions as TlsOptions } from "node:tls";
 
+/** Options of mp.cluster(): where the Redis server is and which queue the workers serve. */
 export interface ClusterOptions {
   /** redis://[:password@]host:port or rediss:// (TLS); default: the REDIS_URL environment variable. */
   redis?: string;
@@ -33,6 +34,7 @@ export interface ClusterOptions {
   unavailableTimeout?: number;
 }
 
+/** Options of a cluster's Pool (`new cluster.Pool(options)`). */
 export interface ClusterPoolOptions {
   /**
    * How many jobs' lanes the pool keeps busy: like a local pool's processes, it sets map's
@@ -44,6 +46,7 @@ export interface ClusterPoolOptions {
   callerStacks?: boolean;
 }
 
+/** What mp.cluster() returns: a queue on Redis and the Pool class whose tasks run on its workers. */
 export interface Cluster {
   /** The queue's name. */
   readonly queue: string;
@@ -55,6 +58,10 @@ export interface Cluster {
 
 export const DEFAULT_CLUSTER_PROCESSES = 32;
 
+/**
+ * The same Pool over Redis (BullMQ): tasks run on the workers started with
+ * `npx multiproc worker --redis ... --queue ...` on any machine.
+ */
 export function cluster(options: ClusterOptions): Cluster {
   const where = "mp.cluster()";
   if (typeof options !== "object" || options === null) throw new TypeError(`${where}: expected { redis, queue }`);

@@ -23,6 +23,7 @@ import type { ServerConfig, ServerStarted } from "./server-main.js";
 import { builtinTypes } from "./sync-types.js";
 import type { Address } from "./transport.js";
 
+/** Options of a manager: its address, authkey, context and shutdown timeout, as Python's BaseManager takes. */
 export interface ManagerOptions {
   /** A Unix socket path or [host, port] (port 0: any free one). Default: a fresh Unix socket. */
   address?: Address;
@@ -45,6 +46,7 @@ const CLOSURE_HINT =
 
 type State = "initial" | "started" | "connected" | "serving" | "shutdown";
 
+/** Python's BaseManager: a server process (or thread) that holds objects, reached through proxies; register() types of your own. */
 export class BaseManager {
   readonly #address: Address;
   readonly #authkey: Uint8Array | null;

@@ -12,6 +12,7 @@ import type { ProxyClass } from "./proxy.js";
 /** What register() accepts as the callable: a function or class, or a module export from mp.tasksFrom(). */
 export type Callable = ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown) | TaskRef<(...args: never[]) => unknown>;
 
+/** Options of BaseManager.register(), as Python's register() takes them. */
 export interface RegisterOptions {
   /** The methods proxies may call; by default the object's public methods (not starting with "_"). */
   exposed?: readonly string[];

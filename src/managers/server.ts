@@ -36,6 +36,7 @@ interface Served {
 /** What a managed object does when its server shuts down (a Pool's workers stop). */
 export const kServantShutdown = Symbol("multiproc.managers.shutdown");
 
+/** A manager's server: it holds the objects and answers the proxies' calls (Python's managers.Server). */
 export class ManagerServer {
   readonly #types: ReadonlyMap<string, ServedType>;
   readonly #objects = new Map<number, Served>();

@@ -11,6 +11,7 @@ import type { BaseProxy } from "./proxy.js";
 
 type Tracker = BaseProxy & { register(name: string): Promise<void> };
 
+/** Python's SharedMemoryManager: SharedMemory and ShareableList blocks that are unlinked when the manager shuts down. */
 export class SharedMemoryManager extends BaseManager {
   static {
     this.registerBuiltin("SharedMemoryTracker");

@@ -22,6 +22,7 @@ import {
 } from "./proxies.js";
 import { SYNC_TYPEIDS } from "./sync-types.js";
 
+/** Python's SyncManager (what mp.Manager() starts): dicts, lists, namespaces, queues, locks and the rest, through proxies. */
 export class SyncManager extends BaseManager {
   static {
     for (const typeid of SYNC_TYPEIDS) this.registerBuiltin(typeid);

@@ -3,6 +3,7 @@
 
 import { timeoutError } from "../errors.js";
 
+/** What applyAsync, mapAsync and starmapAsync return: a Promise with Python's get(timeout), wait(), ready() and successful(). */
 export class AsyncResult<T> extends Promise<T> {
   // then()/catch() return plain Promises, not AsyncResults.
   static override get [Symbol.species](): PromiseConstructor {

@@ -4,6 +4,7 @@ import type { Transferable } from "node:worker_threads";
 import { abortError, timeoutError } from "../errors.js";
 import type { ProgressOption } from "./progress.js";
 
+/** Options every Pool method takes: timeout, signal, retries and what to transfer. */
 export interface CallOptions {
   /** Seconds; when they pass, queued work is dropped, running work's workers are stopped and replaced, and the call rejects with a TimeoutError. */
   timeout?: number;
@@ -19,6 +20,7 @@ export interface CallOptions {
   transferResult?: boolean;
 }
 
+/** Options of map, starmap, imap and imapUnordered: CallOptions plus chunksize. */
 export interface MapOptions extends CallOptions {
   /** Items per task. map/starmap default to Python's: ceil(items / (4 x workers)); imap* default to 1. */
   chunksize?: number;

@@ -27,6 +27,7 @@ const CALLER_STACK_QUEUE_LIMIT = 16;
 /** Frames of the caller's stack kept for errors: the call site and a few above it. */
 const CALLER_FRAMES = 6;
 
+/** Options of `new mp.Pool(options)`: the number of workers, their context, initializer and limits. */
 export interface PoolOptions {
   /** Number of workers; defaults to mp.cpuCount(). */
   processes?: number;
@@ -49,6 +50,7 @@ export interface PoolOptions {
   callerStacks?: boolean;
 }
 
+/** Options of applyAsync: CallOptions plus Python's callback and errorCallback. */
 export interface ApplyAsyncOptions<R> extends CallOptions {
   /** Called with the result, as in Python. If it throws, the AsyncResult rejects with that error. */
   callback?: (result: R) => void;
@@ -56,6 +58,7 @@ export interface ApplyAsyncOptions<R> extends CallOptions {
   errorCallback?: (error: unknown) => void;
 }
 
+/** Options of mapAsync and starmapAsync: MapOptions plus Python's callback and errorCallback. */
 export interface MapAsyncOptions<R> extends MapOptions {
   callback?: (results: R[]) => void;
   errorCallback?: (error: unknown) => void;

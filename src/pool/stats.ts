@@ -72,6 +72,7 @@ export interface WorkerExitEvent extends WorkerInfo {
   error?: Error;
 }
 
+/** The pool's "workerReplace" event: a worker went and another was started in its place. */
 export interface WorkerReplaceEvent {
   /** The worker that went. */
   old: WorkerInfo;

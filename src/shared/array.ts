@@ -11,6 +11,7 @@ import { MAX_BYTES, decodeElement, encodeElement, typeInfo, type ElementArray, t
 import { lockDescriptor, lockFor, noLockError, reviveWithLock, takeRevivedLock, type SharedValueOptions } from "./value.js";
 import type { AnyLock } from "./lock.js";
 
+/** Python's multiprocessing.Array (exported as mp.Array): a fixed-length array of one typecode in shared memory, with an optional lock. */
 export class SharedArray<T extends Typecode = Typecode> implements Shareable, Iterable<ValueOf<T>> {
   /** `arr[i]`, `arr[i] = v`: get(i) / set(i, v), negative indices from the end, RangeError out of bounds. */
   [index: number]: ValueOf<T>;

@@ -41,6 +41,7 @@ export interface BarrierOptions extends ContextOption {
   timeout?: number | null;
 }
 
+/** Python's Barrier: `parties` waiters block until all have arrived, then all go on; an optional action runs once per round. */
 export class Barrier implements Shareable {
   readonly #block: SharedBlock;
   readonly #mutex: CellMutex;

@@ -23,6 +23,7 @@ const STATE = 0;
 const PERMIT = 0x10000;
 const MAX_SLEEPERS = 0xffff;
 
+/** Python's Condition: wait() releases its lock until notify() or notifyAll(), across workers. */
 export class Condition extends Acquirable implements Shareable {
   readonly #block: SharedBlock;
   readonly #lock: AnyLock;

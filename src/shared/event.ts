@@ -8,6 +8,7 @@ import { deadlineOf, waitUntil, waitUntilSync, type WaitPlan } from "./waiting.j
 
 const FLAG = 0;
 
+/** Python's Event: a flag that set() raises, clear() lowers, and wait() waits for, across workers. */
 export class Event implements Shareable {
   readonly #block: SharedBlock;
   readonly #plan: WaitPlan;

@@ -24,6 +24,7 @@ export const kRestore = Symbol("multiproc.restore");
 export const kRestoreSync = Symbol("multiproc.restoreSync");
 export const kIsMine = Symbol("multiproc.isMine");
 
+/** Python's Lock: a mutex shared by the workers it is passed to; a holder that dies releases it. */
 export class Lock extends Acquirable implements Shareable {
   readonly #mutex: CellMutex;
 
@@ -86,6 +87,7 @@ export class Lock extends Acquirable implements Shareable {
   }
 }
 
+/** Python's RLock: a Lock that its holder may acquire again, released when released as often. */
 export class RLock extends Acquirable implements Shareable {
   readonly #mutex: CellMutex;
   readonly #block: SharedBlock;
@@ -168,6 +170,7 @@ export class RLock extends Acquirable implements Shareable {
   }
 }
 
+/** A Lock or an RLock: what Value, Array and Condition accept as their lock. */
 export type AnyLock = Lock | RLock;
 
 /** Rebuild a lock from `{ type, state }` as kShareable() gave it (used by Condition and Value). */

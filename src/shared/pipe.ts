@@ -22,6 +22,7 @@ import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
 import { InOrder, SLICE, WOKE, runAsync, runSync, type Op, type Resume } from "./wait-loop.js";
 
+/** Options of mp.Pipe(): the context and the capacity of each direction's buffer. */
 export interface PipeOptions {
   /** Which context the pipe is for; the default context (getStartMethod()) if not given. */
   context?: ContextName | { readonly name: ContextName };

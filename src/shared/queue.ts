@@ -34,6 +34,7 @@ import { kShareable, noteShareableCreated, registerShareable, type Shareable } f
 import { Feeder } from "./feeder.js";
 import { InOrder, runAsync, runSync } from "./wait-loop.js";
 
+/** Options of the queues: the shared buffer's capacity and the context. */
 export interface QueueOptions {
   /** Which context the queue is for; the default context (getStartMethod()) if not given. */
   context?: ContextName | { readonly name: ContextName };

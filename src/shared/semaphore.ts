@@ -16,6 +16,7 @@ const VALUE = 0;
 const WAITERS = 1;
 const BOUND = 2;
 
+/** Python's Semaphore: a counter that acquire() decrements (waiting at zero) and release() increments, across workers. */
 export class Semaphore extends Acquirable implements Shareable {
   readonly #block: SharedBlock;
   readonly #plan: WaitPlan;

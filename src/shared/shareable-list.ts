@@ -25,6 +25,7 @@ const fromUtf8 = new TextDecoder();
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
+/** Python's shared_memory.ShareableList: a fixed-length list of numbers, bigints, strings, bytes, booleans and nulls in a shared memory block. */
 export class ShareableList implements Shareable, Iterable<ShareableItem> {
   /** `list[i]`, `list[i] = v`: get(i) / set(i, v), negative indices from the end, RangeError out of bounds. */
   [index: number]: ShareableItem;

@@ -11,6 +11,7 @@
 import { SEGMENT_PREFIX, createSegment, native } from "./native.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
 
+/** Options of `new mp.SharedMemory(options)`: the name, whether to create the block, its size. */
 export interface SharedMemoryOptions {
   /** The block's name (without the leading "/"); a fresh unique one if omitted when creating. */
   name?: string | null;
@@ -37,6 +38,7 @@ function removeAtExit(name: string): void {
   unlinkAtExit.add(name);
 }
 
+/** Python's shared_memory.SharedMemory: a named block of bytes that any process can open by name. */
 export class SharedMemory implements Shareable {
   readonly #name: string;
   readonly #size: number;

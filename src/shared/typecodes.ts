@@ -41,6 +41,7 @@ export type ValueOf<T extends Typecode> = Canonical<T> extends BigCode
 /** What set() and an initial value take: ValueOf<T>, and for 'c' also an integer 0 to 255, as ctypes' c_char does. */
 export type SettableOf<T extends Typecode> = ValueOf<T> | (Canonical<T> extends CharCode ? number : never);
 
+/** The typed arrays that Value and Array views use, one per typecode. */
 export type ElementArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
 
 type ArrayCtor = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): ElementArray; BYTES_PER_ELEMENT: number };

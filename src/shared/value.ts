@@ -37,6 +37,7 @@ export function lockDescriptor(lock: AnyLock | null): { type: string; state: unk
   return lock ? lock[kShareable]() : null;
 }
 
+/** Python's multiprocessing.Value: one number (or char or bool) of a typecode in shared memory, with an optional lock. */
 export class Value<T extends Typecode = Typecode> implements Shareable {
   /** The type code it was made with ('i', 'c_double', ...). */
   readonly typecode: T;
