@@ -1,0 +1,254 @@
+// Python's concurrent.futures executors on a multiproc Pool: submit() returns a Future, map()
+// yields results in order, shutdown() and `await using` end it. As in CPython's process.py, the
+// executor keeps its own queue of pending work and hands the pool only a few more calls than it
+// has workers, so a future is "running" from then on and cancel() works until then.
+
+import type { ContextName } from "../backends/backend.js";
+import { cpuCount } from "../cpu.js";
+import { InitializerError, PoolClosedError, timeoutError, WorkerLostError } from "../errors.js";
+import { Pool, type PoolOptions } from "../pool/pool.js";
+import { TaskQueue } from "../pool/task-queue.js";
+import { prepareFunction, type TaskFunction } from "../task/task-function.js";
+import { BrokenExecutor, BrokenProcessPool, BrokenThreadPool } from "./broken.js";
+import { Future, futureControl } from "./future.js";
+
+type Fn = (...args: never[]) => unknown;
+
+/** What the pool under an executor takes: Python's initializer, initargs and max_tasks_per_child, and multiproc's worker options. */
+export type ExecutorOptions = Pick<PoolOptions, "initializer" | "initargs" | "maxTasksPerChild" | "maxHeapMb" | "execArgv" | "env">;
+
+export interface ExecutorMapOptions {
+  /** Seconds from the map() call; a result not ready by then rejects the iteration with a TimeoutError, and the futures not yet run are cancelled. */
+  timeout?: number;
+  /** Items per task (default 1): larger chunks cut the per-task cost of tiny items. */
+  chunksize?: number;
+}
+
+export interface ShutdownOptions {
+  /** Resolve only once every pending future is done and the workers have exited (default true). */
+  wait?: boolean;
+  /** Cancel the futures that have not started (default false). */
+  cancelFutures?: boolean;
+}
+
+interface WorkItem {
+  future: Future<unknown>;
+  run: (pool: Pool) => Promise<unknown>;
+}
+
+/** What ProcessPoolExecutor and ThreadPoolExecutor share: everything but the context. */
+export class Executor implements AsyncDisposable {
+  /** The number of workers. */
+  readonly maxWorkers: number;
+  readonly #context: ContextName;
+  readonly #options: ExecutorOptions;
+  readonly #name: string;
+  readonly #maxInPool: number;
+  readonly #Broken: typeof BrokenExecutor;
+  #pool: Pool | undefined;
+  readonly #pending = new TaskQueue<WorkItem>();
+  #inPool = 0;
+  #shutdown = false;
+  #broken: BrokenExecutor | null = null;
+  #idleWaiters: (() => void)[] = [];
+
+  protected constructor(name: string, context: ContextName, maxWorkers: number | undefined, options: ExecutorOptions | undefined, extraInPool: number, Broken: typeof BrokenExecutor) {
+    const n = maxWorkers ?? cpuCount();
+    if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`${name}: maxWorkers must be an integer >= 1, got ${String(maxWorkers)}`);
+    if (options !== undefined && (typeof options !== "object" || options === null)) throw new TypeError(`${name}: options must be an object`);
+    // The workers start at the first submit(); a bad initializer is told now.
+    if (options?.initializer !== undefined) prepareFunction(options.initializer, `${name} initializer`);
+    this.maxWorkers = n;
+    this.#name = name;
+    this.#context = context;
+    this.#options = options ?? {};
+    this.#maxInPool = n + extraInPool;
+    this.#Broken = Broken;
+  }
+
+  /** fn(...args) in a worker; the Future settles with its result. */
+  submit<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, ...args: A): Future<Awaited<R>> {
+    const where = `${this.#name}.submit`;
+    this.#checkOpen(where);
+    prepareFunction(fn, where); // a closure or a non-function fails here, not later in the future
+    return this.#enqueue((pool) => pool.apply(fn as TaskFunction<Fn>, args as never)) as Future<Awaited<R>>;
+  }
+
+  /**
+   * fn over the iterables zipped (the shortest ends it), as Python's Executor.map: every call is
+   * submitted now; the results come in order as they are ready. Stopping early, an error or the
+   * timeout cancels the calls that have not started.
+   */
+  map<T extends unknown[], R>(fn: TaskFunction<(...args: T) => R>, ...iterablesAndOptions: [...{ [K in keyof T]: Iterable<T[K]> }] | [...{ [K in keyof T]: Iterable<T[K]> }, ExecutorMapOptions]): AsyncIterableIterator<Awaited<R>> {
+    const where = `${this.#name}.map`;
+    const last = iterablesAndOptions.at(-1);
+    const hasOptions = last !== undefined && last !== null && typeof last === "object" && !(Symbol.iterator in last);
+    const options = (hasOptions ? last : {}) as ExecutorMapOptions;
+    const iterables = (hasOptions ? iterablesAndOptions.slice(0, -1) : iterablesAndOptions) as Iterable<unknown>[];
+    const { timeout, chunksize = 1 } = options;
+    if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) throw new RangeError(`${where}: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
+    if (!(Number.isInteger(chunksize) && chunksize >= 1)) throw new RangeError(`${where}: chunksize must be an integer >= 1, got ${String(chunksize)}`);
+    if (iterables.length === 0) throw new TypeError(`${where}: expected at least one iterable`);
+    iterables.forEach((it, i) => {
+      if (it === null || typeof (it as Iterable<unknown>)?.[Symbol.iterator] !== "function") throw new TypeError(`${where}: argument ${i + 2} is not iterable`);
+    });
+    this.#checkOpen(where);
+    prepareFunction(fn, where);
+    const deadline = timeout === undefined ? undefined : performance.now() + timeout * 1000;
+    const futures: Future<unknown[]>[] = [];
+    let chunk: unknown[][] = [];
+    const flush = () => {
+      const args = chunk;
+      chunk = [];
+      futures.push(this.#enqueue((pool) => pool.starmap(fn as TaskFunction<(...a: unknown[]) => unknown>, args, { chunksize: args.length })) as Future<unknown[]>);
+    };
+    for (const args of zip(iterables)) {
+      chunk.push(args);
+      if (chunk.length === chunksize) flush();
+    }
+    if (chunk.length > 0) flush();
+    return results(futures, deadline, where, timeout) as AsyncIterableIterator<Awaited<R>>;
+  }
+
+  /**
+   * No more submit(). With `cancelFutures`, the futures not yet started are cancelled. With
+   * `wait` (the default), resolves once every other future is done and the workers have exited;
+   * without, returns at once and the executor frees its workers when its work is done.
+   */
+  async shutdown({ wait = true, cancelFutures = false }: ShutdownOptions = {}): Promise<void> {
+    this.#shutdown = true;
+    if (cancelFutures) for (const item of this.#pending.drain()) item.future.cancel();
+    const finished = this.#whenIdle().then(async () => {
+      const pool = this.#pool;
+      if (!pool) return;
+      pool.close();
+      await pool.join();
+    });
+    if (wait) await finished;
+  }
+
+  /** `await using executor = new ProcessPoolExecutor()`: shutdown({ wait: true }) at the end of the block, as Python's `with`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown({ wait: true });
+  }
+
+  #checkOpen(where: string): void {
+    if (this.#broken) throw this.#broken;
+    if (this.#shutdown) throw new PoolClosedError(`${where}: cannot schedule new futures after shutdown`);
+  }
+
+  #enqueue(run: WorkItem["run"]): Future<unknown> {
+    const future = new Future<unknown>();
+    this.#pending.push({ future, run });
+    this.#dispatch();
+    return future;
+  }
+
+  /** Hand pending work to the pool while it has fewer than maxWorkers (+1 for processes) calls. */
+  #dispatch(): void {
+    while (this.#inPool < this.#maxInPool && this.#pending.length > 0 && !this.#broken) {
+      const { future, run } = this.#pending.shift()!;
+      const control = futureControl(future);
+      if (!control.setRunning()) continue; // cancelled while pending
+      let pool: Pool;
+      try {
+        pool = this.#pool ??= new Pool({ ...this.#options, processes: this.maxWorkers, context: this.#context });
+      } catch (error) {
+        this.#break(error);
+        control.setException(this.#broken);
+        return;
+      }
+      this.#inPool++;
+      run(pool).then(
+        (value) => control.setResult(value),
+        (error: unknown) => {
+          if (isPoolBroken(error)) this.#break(error);
+          control.setException(this.#broken ?? error);
+        },
+      ).finally(() => {
+        this.#inPool--;
+        this.#dispatch();
+      });
+    }
+    if (this.#inPool === 0 && this.#pending.length === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+
+  /** No worker can start: every pending future and every later submit() fails with BrokenProcessPool / BrokenThreadPool. */
+  #break(cause: unknown): void {
+    if (this.#broken) return;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    this.#broken = new this.#Broken(`${this.#name}: the pool cannot run tasks: ${why}`, { cause });
+    for (const item of this.#pending.drain()) {
+      const control = futureControl(item.future);
+      if (control.setRunning()) control.setException(this.#broken);
+    }
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#inPool === 0 && this.#pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+}
+
+/**
+ * Python's ProcessPoolExecutor: tasks run in child processes. `new ProcessPoolExecutor(4,
+ * { initializer, initargs, maxTasksPerChild })`; the workers start at the first submit().
+ */
+export class ProcessPoolExecutor extends Executor {
+  constructor(maxWorkers?: number, options?: ExecutorOptions) {
+    // Python's call queue holds one call more than there are workers (EXTRA_QUEUED_CALLS).
+    super("ProcessPoolExecutor", "process", maxWorkers, options, 1, BrokenProcessPool);
+  }
+}
+
+/**
+ * Python's ThreadPoolExecutor on worker_threads: tasks run in threads of this process, which
+ * (unlike Python's threads) share no variables with it: tasks are functions that travel, as
+ * for a Pool. Default maxWorkers: mp.cpuCount() (Python's min(32, cpus + 4) suits threads that
+ * wait on I/O under a GIL; a worker thread here is a whole JavaScript engine).
+ */
+export class ThreadPoolExecutor extends Executor {
+  constructor(maxWorkers?: number, options?: ExecutorOptions) {
+    super("ThreadPoolExecutor", "thread", maxWorkers, options, 0, BrokenThreadPool);
+  }
+}
+
+/** The pool refuses all work: its initializer failed, or its workers die before they are ready. */
+function isPoolBroken(error: unknown): boolean {
+  return error instanceof InitializerError || (error instanceof WorkerLostError && error.task === "starting up");
+}
+
+function* zip(iterables: Iterable<unknown>[]): Generator<unknown[]> {
+  const iterators = iterables.map((it) => it[Symbol.iterator]());
+  try {
+    for (;;) {
+      const args: unknown[] = [];
+      for (const it of iterators) {
+        const step = it.next();
+        if (step.done) return;
+        args.push(step.value);
+      }
+      yield args;
+    }
+  } finally {
+    for (const it of iterators) it.return?.();
+  }
+}
+
+/** map()'s results: each chunk's values in order; on an error, a timeout or an early stop, the rest is cancelled. */
+async function* results(futures: Future<unknown[]>[], deadline: number | undefined, where: string, timeout: number | undefined): AsyncGenerator<unknown> {
+  try {
+    for (const future of futures) {
+      if (deadline === undefined) {
+        yield* await future.result();
+        continue;
+      }
+      const values = await future.result(Math.max(0, (deadline - performance.now()) / 1000)).catch((error: unknown) => {
+        throw error instanceof DOMException && error.name === "TimeoutError" ? timeoutError(where, timeout!) : error;
+      });
+      yield* values;
+    }
+  } finally {
+    for (const future of futures) future.cancel();
+  }
+}
