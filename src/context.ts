@@ -22,6 +22,8 @@ export interface Context extends SyncContext {
   readonly SimpleQueue: typeof SimpleQueue;
   readonly Pipe: typeof Pipe;
   getStartMethod(): ContextName;
+  /** Python's ctx.get_context(): this context with no argument, else the one named. */
+  getContext(method?: ContextName | "spawn"): Context;
 }
 
 const contexts = new Map<ContextName, Context>();
@@ -51,7 +53,16 @@ function makeContext(name: ContextName): Context {
     }
   }
   const queues = contextQueues(name);
-  return Object.freeze({ name, Process: ContextProcess, Pool: ContextPool, ...queues, ...contextSync(name), getStartMethod: () => name });
+  const ctx: Context = Object.freeze({
+    name,
+    Process: ContextProcess,
+    Pool: ContextPool,
+    ...queues,
+    ...contextSync(name),
+    getStartMethod: () => name,
+    getContext: (method?: ContextName | "spawn"): Context => (method === undefined ? ctx : getContext(method)),
+  });
+  return ctx;
 }
 
 function contextQueues(name: ContextName) {

@@ -2,13 +2,15 @@
 // as Python programs often do, subclass Process and override run() (task/process-class.ts).
 
 import { constants } from "node:os";
+import { inspect } from "node:util";
 import type { ContextName, ExitInfo, SpawnWorker, WorkerHandle } from "./backends/backend.js";
 import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
 import { whileAwaited } from "./hold-event-loop.js";
 import { recordLends } from "./shared/pipe.js";
 import { encodeShareables, findThreadOnlyShareable } from "./shared/shareable.js";
-import { resolveContext } from "./start-method.js";
+import { currentProcess } from "./current.js";
+import { liveWorkers, resolveContext, type LiveWorker } from "./start-method.js";
 import { instanceData, prepareProcessClass } from "./task/process-class.js";
 import { isTaskRef, kTaskRef, prepareFunction, type PreparedFunction, type TaskFunction } from "./task/task-function.js";
 import type { FnSpec } from "./wire/messages.js";
@@ -24,7 +26,10 @@ export interface ProcessOptions<A extends unknown[]> {
   args?: A;
   /** Defaults to "Process-N", as in Python. */
   name?: string;
-  /** A daemon does not keep the parent alive and is killed when the parent exits; others are waited for. */
+  /**
+   * A daemon does not keep the parent alive and is killed when the parent exits; others are
+   * waited for. Defaults to the creating process's own flag, as in Python (a pool worker is a daemon).
+   */
   daemon?: boolean;
   /** "process" (default) or "thread", or a context from getContext(). */
   context?: ContextName | Context;
@@ -38,9 +43,23 @@ const active = new Set<Process<unknown[]>>();
 let counter = 0;
 const doNothing = () => {};
 
-/** The Processes started and not yet exited, like Python's active_children(). */
+/** Process objects standing for pool workers in activeChildren(), one per worker. */
+const adopted = new WeakMap<WorkerHandle, Process<unknown[]>>();
+let adopt!: (handle: WorkerHandle, worker: LiveWorker) => Process<unknown[]>;
+let handleOf!: (p: Process<unknown[]>) => WorkerHandle | null;
+
+/**
+ * The Processes started and not yet exited, like Python's active_children(): those made with
+ * `new Process()`, and the workers of this process's Pools (daemons named "PoolWorker-N"),
+ * which can be watched, joined and stopped as Processes (the pool replaces a stopped one).
+ */
 export function activeChildren(): Process<unknown[]>[] {
-  return [...active];
+  const children: Process<unknown[]>[] = [...active];
+  const own = new Set(children.map(handleOf));
+  for (const [handle, worker] of liveWorkers()) {
+    if (!own.has(handle)) children.push(adopted.get(handle) ?? adopt(handle, worker));
+  }
+  return children;
 }
 
 /**
@@ -63,6 +82,20 @@ export class Process<A extends unknown[] = unknown[]> {
   #stopSignal: string | null = null;
   /** Gives back the pipe-end holds lent to the worker that it never claimed (pipe.ts). */
   #giveBackLends: (() => void)[] = [];
+  #closed = false;
+
+  static {
+    handleOf = (p) => p.#handle;
+    adopt = (handle, worker) => {
+      const p = new Process({ name: worker.name, daemon: true, context: handle.context });
+      p.#handle = handle;
+      p.#exited = worker.exited.then((info) => {
+        p.#exitCode = exitCodeOf(info, p.#stopSignal);
+      });
+      adopted.set(handle, p as Process<unknown[]>);
+      return p as Process<unknown[]>;
+    };
+  }
 
   constructor(options: ProcessOptions<A> = {}) {
     if (typeof options !== "object" || options === null) {
@@ -86,7 +119,7 @@ export class Process<A extends unknown[] = unknown[]> {
     this.#args = (args ?? []) as A;
     this.#options = options;
     this.name = name ?? `Process-${++counter}`;
-    this.daemon = daemon ?? false;
+    this.daemon = daemon ?? currentProcess().daemon;
     this.context = resolveContext(options.context, "Process").name;
   }
 
@@ -106,6 +139,7 @@ export class Process<A extends unknown[] = unknown[]> {
 
   /** Start the worker and run the target, or the subclass's run(), in it. */
   start(): void {
+    this.#checkOpen();
     if (this.#handle) throw new ProcessStateError(`Process ${this.name}: cannot start a process twice`);
     const where = `Process ${this.name}`;
     if (this.#target && this.run !== Process.prototype.run) {
@@ -133,7 +167,7 @@ export class Process<A extends unknown[] = unknown[]> {
       throw error;
     }
     active.add(this as unknown as Process<unknown[]>);
-    this.#handle.send({ t: "process", name: this.name, target, args, revive });
+    this.#handle.send({ t: "process", name: this.name, target, args, revive, daemon: this.daemon, parentName: currentProcess().name });
     if (this.daemon) this.#handle.unref();
   }
 
@@ -159,14 +193,19 @@ export class Process<A extends unknown[] = unknown[]> {
     for (const giveBack of lends) giveBack();
   }
 
-  /** Wait until the worker exits, or until `timeout` seconds have passed (then check isAlive()). */
-  async join(timeout?: number): Promise<void> {
+  /**
+   * Wait until the worker exits, or until `timeout` seconds have passed (then check isAlive()).
+   * A negative `timeout` waits not at all, as Python's join(-1) does; null or none waits for ever.
+   */
+  async join(timeout?: number | null): Promise<void> {
+    this.#checkOpen();
     if (!this.#exited) throw new ProcessStateError(`Process ${this.name}: can only join a started process`);
-    if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-      throw new RangeError(`Process.join: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
+    if (timeout !== undefined && timeout !== null && !(typeof timeout === "number" && !Number.isNaN(timeout))) {
+      throw new RangeError(`Process.join: timeout must be a number of seconds, got ${String(timeout)}`);
     }
     // A daemon's handle is unreferenced; the program must not end while this is awaited.
-    if (timeout === undefined) return whileAwaited(this.#exited);
+    if (timeout === undefined || timeout === null) return whileAwaited(this.#exited);
+    timeout = Math.max(0, timeout);
     let timer: NodeJS.Timeout | undefined;
     await whileAwaited(Promise.race([this.#exited, new Promise<void>((r) => (timer = setTimeout(r, timeout * 1000)))]));
     clearTimeout(timer);
@@ -183,18 +222,41 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 
   isAlive(): boolean {
+    this.#checkOpen();
     return this.#handle !== null && this.#exitCode === null;
   }
 
   /** null while running (or not started), 0 on success, 1 if the target threw, -N if stopped by signal N. */
   get exitCode(): number | null {
+    this.#checkOpen();
     return this.#exitCode;
   }
 
   /** The OS process id once started (for a thread, this process's own id). */
   get pid(): number | undefined {
+    this.#checkOpen();
     return this.#handle?.pid;
   }
+
+  /**
+   * Python's close(): lets go of the finished worker. Throws ProcessStateError while it still
+   * runs; afterwards start(), join(), terminate(), kill(), isAlive(), exitCode and pid throw
+   * ProcessStateError (Python: ValueError). Closing twice does nothing.
+   */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#handle !== null && this.#exitCode === null) {
+      throw new ProcessStateError(`Process ${this.name}: cannot close a process while it is still running; join() or terminate() it first (Python: ValueError)`);
+    }
+    this.#closed = true;
+    this.#handle = null;
+    active.delete(this as unknown as Process<unknown[]>);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ProcessStateError(`Process ${this.name}: the process object is closed (Python: ValueError)`);
+  }
+
 
   /** Python's name for pid. */
   get ident(): number | undefined {
@@ -221,6 +283,7 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 
   #stop(signal: string): void {
+    this.#checkOpen();
     if (!this.#handle) throw new ProcessStateError(`Process ${this.name}: it was never started`);
     if (this.#exitCode !== null) return;
     this.#stopSignal ??= signal;
@@ -228,10 +291,34 @@ export class Process<A extends unknown[] = unknown[]> {
     else this.#handle.terminate();
   }
 
+  /** Python's repr: `<Process name='Process-1' pid=123 parent=45 stopped exitcode=SIGTERM daemon>`. */
   toString(): string {
-    const state = this.#handle === null ? "initial" : this.#exitCode === null ? "started" : `stopped exitcode=${this.#exitCode}`;
-    return `<Process name='${this.name}' ${state}${this.daemon ? " daemon" : ""}>`;
+    const info = [userClassName(this), `name='${this.name}'`];
+    if (this.#handle) info.push(`pid=${this.#handle.pid}`);
+    info.push(`parent=${process.pid}`);
+    info.push(this.#closed ? "closed" : this.#handle === null ? "initial" : this.#exitCode === null ? "started" : "stopped");
+    if (this.#exitCode !== null && !this.#closed) info.push(`exitcode=${exitCodeName(this.#exitCode)}`);
+    if (this.daemon) info.push("daemon");
+    return `<${info.join(" ")}>`;
   }
+
+  /** console.log() and util.inspect() show the repr, as Python's do. */
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** The class name a user knows: a subclass's own, else "Process" (not a context's inner class). */
+function userClassName(p: object): string {
+  const name = (p.constructor as { name?: string }).name;
+  return name && !name.startsWith("Context") ? name : "Process";
+}
+
+/** -15 as Python's repr shows it: SIGTERM. */
+function exitCodeName(code: number): string {
+  if (code >= 0) return String(code);
+  const entry = Object.entries(constants.signals).find(([, n]) => n === -code);
+  return entry ? entry[0] : String(code);
 }
 
 /** Python's convention: the exit code, or minus the signal's number. */

@@ -1,11 +1,47 @@
 // Which context new Processes and Pools use when none is named, as Python's
 // set_start_method()/get_start_method(), and the lookup from a context's name to its backend.
+// Every worker spawned through it is noted until it exits, so that activeChildren() can list
+// a Pool's workers as Python's does.
 
-import type { ContextName, SpawnWorker } from "./backends/backend.js";
+import type { ContextName, ExitInfo, SpawnWorker, WorkerHandle } from "./backends/backend.js";
 import { spawnProcess } from "./backends/process.js";
 import { spawnThread } from "./backends/thread.js";
+import { currentProcess } from "./current.js";
 
-const SPAWNERS: Record<ContextName, SpawnWorker> = { process: spawnProcess, thread: spawnThread };
+/** A worker that has not exited yet: its name, and a promise of how it exits. */
+export interface LiveWorker {
+  readonly name: string;
+  readonly exited: Promise<ExitInfo>;
+}
+
+const live = new Map<WorkerHandle, LiveWorker>();
+
+/** The workers started by this process (or thread) that have not exited yet, oldest first. */
+export function liveWorkers(): ReadonlyMap<WorkerHandle, LiveWorker> {
+  return live;
+}
+
+function noting(spawn: SpawnWorker): SpawnWorker {
+  return (options) => {
+    let exited = false;
+    let onExited!: (info: ExitInfo) => void;
+    const worker: LiveWorker = { name: options.name, exited: new Promise((resolve) => (onExited = resolve)) };
+    let handle: WorkerHandle | undefined = undefined;
+    handle = spawn({
+      ...options,
+      onExit: (info) => {
+        exited = true;
+        if (handle) live.delete(handle);
+        onExited(info);
+        options.onExit(info);
+      },
+    });
+    if (!exited) live.set(handle, worker);
+    return handle;
+  };
+}
+
+const SPAWNERS: Record<ContextName, SpawnWorker> = { process: noting(spawnProcess), thread: noting(spawnThread) };
 
 let startMethod: ContextName | null = null;
 
@@ -15,11 +51,14 @@ export function getAllStartMethods(): ContextName[] {
 }
 
 /**
- * The default context's name: what setStartMethod() set, else the MULTIPROC_START_METHOD
- * environment variable, else "process".
+ * The default context's name: what setStartMethod() set, else, in a worker, the context that
+ * started it (as Python's child inherits its parent's start method), else the
+ * MULTIPROC_START_METHOD environment variable, else "process".
  */
 export function getStartMethod(): ContextName {
   if (startMethod !== null) return startMethod;
+  const started = currentProcess().context;
+  if (started !== null) return started;
   const fromEnv = process.env.MULTIPROC_START_METHOD;
   return fromEnv ? contextName(fromEnv, "MULTIPROC_START_METHOD") : "process";
 }

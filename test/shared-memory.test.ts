@@ -82,3 +82,15 @@ for (const context of CONTEXTS) {
     });
   });
 }
+
+describe("SharedMemory.unlink()", () => {
+  it("of a block already unlinked throws FileNotFoundError (code ENOENT), as in Python", () => {
+    const shm = new mp.SharedMemory({ create: true, size: 16 });
+    const other = new mp.SharedMemory({ name: shm.name });
+    other.unlink();
+    assert.throws(() => shm.unlink(), (e: NodeJS.ErrnoException) => e.name === "FileNotFoundError" && e.code === "ENOENT" && e.message.includes(shm.name));
+    assert.throws(() => other.unlink(), { name: "FileNotFoundError" });
+    other.close();
+    shm[Symbol.dispose](); // the creator's `using` end: closes, and does not throw for the name someone else removed
+  });
+});

@@ -264,7 +264,7 @@ function define(defs: [number, FnSpec][]): Promise<unknown> | null {
 
 async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
   name = msg.name;
-  setCurrentProcess(name, context);
+  setCurrentProcess({ name, context, daemon: true }); // pool workers are daemons, as Python's
   try {
     if (msg.revive) await loadRevivers();
     const initargs = msg.revive ? decodeShareables(msg.initargs ?? []) : (msg.initargs ?? []);
@@ -281,7 +281,7 @@ async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
 /** A Process: run the target once, print its error like Python does, exit 0 or 1. */
 async function onProcess(msg: Extract<ToWorker, { t: "process" }>): Promise<void> {
   name = msg.name;
-  setCurrentProcess(name, context);
+  setCurrentProcess({ name, context, daemon: msg.daemon, parentName: msg.parentName });
   try {
     if (context === "process") startParentWatchdog();
     if (msg.revive) await loadRevivers();

@@ -94,16 +94,21 @@ export class SharedMemory implements Shareable {
     this.#buf = new Uint8Array(0);
   }
 
-  /** Remove the name, so nobody new can open it; the memory goes with its last mapping. Call it once, from one user. */
+  /**
+   * Remove the name, so nobody new can open it; the memory goes with its last mapping. Call it
+   * once, from one user: a name already removed throws FileNotFoundError (code "ENOENT"), as in Python.
+   */
   unlink(): void {
-    native().unlink(this.#name);
     unlinkAtExit.delete(this.#name);
+    withName(this.name, () => {
+      if (!native().unlink(this.#name)) throw Object.assign(new Error("already unlinked"), { code: "ENOENT" });
+    });
   }
 
-  /** `using shm = new SharedMemory({ create: true, size })`: closes, and unlinks if this handle created it. */
+  /** `using shm = new SharedMemory({ create: true, size })`: closes, and unlinks if this handle created it (unless someone did). */
   [Symbol.dispose](): void {
     this.close();
-    if (this.#creator && unlinkAtExit.has(this.#name)) this.unlink();
+    if (this.#creator && unlinkAtExit.delete(this.#name)) native().unlink(this.#name);
   }
 
   [kShareable]() {

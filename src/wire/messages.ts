@@ -70,7 +70,7 @@ export type ToWorker =
   | { t: "init"; name: string; index: number; initializer?: FnSpec; initargs?: unknown[]; revive?: boolean }
   | ({ t: "run"; defs?: [number, FnSpec][] } & WireBatch)
   | RunOne
-  | { t: "process"; name: string; target: FnSpec; args: unknown[]; revive?: boolean }
+  | { t: "process"; name: string; target: FnSpec; args: unknown[]; revive?: boolean; daemon?: boolean; parentName?: string }
   | { t: "exit" };
 
 /**
