@@ -262,9 +262,13 @@ function define(defs: [number, FnSpec][]): Promise<unknown> | null {
 
 // ---- lifecycle ------------------------------------------------------------------------------
 
+/** The initializer is running: an "exit" (close() right after the pool was created) waits for it, as in Python. */
+let initializing = false;
+
 async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
   name = msg.name;
   setCurrentProcess({ name, context, daemon: true }); // pool workers are daemons, as Python's
+  initializing = true;
   try {
     if (msg.revive) await loadRevivers();
     const initargs = msg.revive ? decodeShareables(msg.initargs ?? []) : (msg.initargs ?? []);
@@ -275,6 +279,9 @@ async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
     if (context === "process") setImmediate(startParentWatchdog);
   } catch (error) {
     post({ t: "init-error", error: serializeError(error) });
+  } finally {
+    initializing = false;
+    if (exitWhenIdle && !draining && waiting.length === 0) exitWhenFlushed(0);
   }
 }
 
@@ -328,7 +335,7 @@ function onMessage(msg: ToWorker): void {
       void onProcess(msg);
       return;
     case "exit":
-      if (!draining && waiting.length === 0) exitWhenFlushed(0);
+      if (!draining && !initializing && waiting.length === 0) exitWhenFlushed(0);
       exitWhenIdle = true;
       return;
   }
