@@ -1,6 +1,7 @@
 // Python's multiprocessing.Pool, with Promises and AsyncIterables. The scheduling lives in
 // scheduler.ts; this file checks calls, splits input into chunks and assembles results.
 
+import { inspect } from "node:util";
 import { EventEmitter } from "node:events";
 import type { ContextName } from "../backends/backend.js";
 import { cpuCount } from "../cpu.js";
@@ -212,7 +213,13 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return whileAwaited(this.#scheduler.terminate());
   }
 
-  /** Wait for every worker to exit, after close() or terminate(). */
+  /** console.log() shows Python's repr: `<Pool state=RUN pool_size=4>` (CLOSE after close(), TERMINATE after terminate()). */
+  [inspect.custom](): string {
+    const state = { running: "RUN", closing: "CLOSE", terminated: "TERMINATE" }[this.#scheduler.state];
+    return `<Pool state=${state} pool_size=${this.processes}>`;
+  }
+
+    /** Wait for every worker to exit, after close() or terminate(). */
   join(): Promise<void> {
     if (this.#scheduler.state === "running") {
       return Promise.reject(new Error("Pool.join(): the pool is still running; call close() or terminate() first"));

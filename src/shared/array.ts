@@ -3,12 +3,13 @@
 // `arr[i]` and `arr[i] = v` work as in Python (indexed.ts); get(i), set(i, v) and `view` are the
 // fast paths. Array('c') holds bytes, with Python's `value` and `raw`.
 
+import { inspect, type InspectOptions } from "node:util";
 import type { SharedBlock } from "./memory.js";
 import { kShareable, registerShareable, type Shareable } from "./shareable.js";
 import { indexAccess } from "./indexed.js";
 import { blockFor, isReviving } from "./sync-base.js";
-import { MAX_BYTES, decodeElement, encodeElement, typeInfo, type ElementArray, type SettableOf, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
-import { lockDescriptor, lockFor, noLockError, reviveWithLock, takeRevivedLock, type SharedValueOptions } from "./value.js";
+import { MAX_BYTES, ctypeName, decodeElement, encodeElement, typeInfo, type ElementArray, type SettableOf, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
+import { lockDescriptor, lockFor, noLockError, reviveWithLock, synchronized, takeRevivedLock, type SharedValueOptions } from "./value.js";
 import type { AnyLock } from "./lock.js";
 
 /** Python's multiprocessing.Array (exported as mp.Array): a fixed-length array of one typecode in shared memory, with an optional lock. */
@@ -126,6 +127,18 @@ export class SharedArray<T extends Typecode = Typecode> implements Shareable, It
     const at = i < 0 ? this.length + i : i;
     if (!Number.isInteger(i) || at < 0 || at >= this.length) throw new RangeError(`Array index ${String(i)} out of range (length ${this.length}; Python: IndexError)`);
     return at;
+  }
+
+  /**
+   * console.log() shows Python's repr with the items: `<SynchronizedArray wrapper for
+   * c_int_Array_3 [ 1, 2, 3 ]>` (an Array('c') shows its bytes; no wrapper without a lock).
+   */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    const max = options.maxArrayLength === null ? Infinity : (options.maxArrayLength ?? 100);
+    const items = this.#info.kind === "char" ? this.raw : Array.from({ length: Math.min(this.length, max) }, (_, i) => this.get(i));
+    const more = this.#info.kind !== "char" && this.length > items.length ? ` ... ${this.length - items.length} more` : "";
+    const shown = inspect(items, { ...options, depth: 0 }) + more;
+    return synchronized(this.#lock, this.#info.kind === "char" ? "SynchronizedString" : "SynchronizedArray", `${ctypeName(this.#info)}_Array_${this.length} ${shown}`);
   }
 
   [kShareable]() {

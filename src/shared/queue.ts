@@ -24,6 +24,7 @@
 //   - Items bigger than the ring stream through it in pieces; getNowait, and putNowait on a
 //     bounded queue, only move items that fit in the ring at once.
 
+import { inspect } from "node:util";
 import type { ContextName } from "../backends/backend.js";
 import { resolveContext } from "../start-method.js";
 import { ClosedError, Empty, Full } from "./channel-errors.js";
@@ -237,6 +238,11 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
   /** Whether a bounded queue holds maxsize items now. */
   full(): boolean {
     return this.maxsize > 0 && this.ring.count >= this.maxsize;
+  }
+
+  /** console.log() shows its state: `<Queue maxsize=10 qsize=3>` (and `closed` after close()). */
+  [inspect.custom](): string {
+    return `<${this.#type} maxsize=${this.maxsize} qsize=${this.qsize()}${this.#closed ? " closed" : ""}>`;
   }
 
   /**

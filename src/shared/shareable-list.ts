@@ -10,6 +10,7 @@
 // Layout: [count:i32, pad] then per item 4 x i32 [tag, byte offset, capacity, byte length],
 // then the slots, 8-byte aligned. Not byte-compatible with Python's layout.
 
+import { inspect, type InspectOptions } from "node:util";
 import { indexAccess } from "./indexed.js";
 import { SharedMemory } from "./shared-memory.js";
 import { kShareable, registerShareable, type Shareable } from "./shareable.js";
@@ -154,6 +155,11 @@ export class ShareableList implements Shareable, Iterable<ShareableItem> {
     const at = i < 0 ? this.length + i : i;
     if (!Number.isInteger(i) || at < 0 || at >= this.length) throw new RangeError(`ShareableList index ${String(i)} out of range (length ${this.length}; Python: IndexError)`);
     return at;
+  }
+
+  /** console.log() shows Python's repr: `ShareableList([ 1, 'two', null ], name='multiproc-...')`. */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return `ShareableList(${inspect(this.toArray(), { ...options, depth: 1 })}, name='${this.shm.name}')`;
   }
 
   [kShareable]() {

@@ -121,6 +121,16 @@ export function decodeElement(info: TypeInfo, raw: number | bigint): number | bi
   return info.kind === "bool" ? raw !== 0 : info.kind === "char" ? Uint8Array.of(raw as number) : raw;
 }
 
+const CTYPE_OF: Record<string, string> = {
+  b: "c_byte", B: "c_ubyte", h: "c_short", H: "c_ushort", i: "c_int", I: "c_uint", l: "c_long", L: "c_ulong",
+  q: "c_longlong", Q: "c_ulonglong", f: "c_float", d: "c_double", "?": "c_bool", c: "c_char",
+};
+
+/** The ctypes name Python shows for a type ("c_int" for 'i'), for reprs. */
+export function ctypeName(info: TypeInfo): string {
+  return CTYPE_OF[info.code] ?? info.code;
+}
+
 /** The largest block we hand out: typed arrays over it stay within every engine's limits. */
 export const MAX_BYTES = 2 ** 31 - 8;
 

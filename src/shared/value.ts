@@ -4,11 +4,12 @@
 // aligned float loads and stores on x64 and arm64), so, unlike Python, .value does not take
 // the lock. Read-modify-write (`v.value += 1`) is not atomic anywhere: hold getLock() around it.
 
+import { inspect, type InspectOptions } from "node:util";
 import { Lock, RLock, reviveLock, type AnyLock } from "./lock.js";
 import type { SharedBlock } from "./memory.js";
 import { kShareable, registerShareable, type Shareable } from "./shareable.js";
 import { blockFor, isReviving, resolveContext, reviveOver, type ContextOption } from "./sync-base.js";
-import { decodeElement, encodeElement, typeInfo, type ElementArray, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
+import { ctypeName, decodeElement, encodeElement, typeInfo, type ElementArray, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
 
 export interface SharedValueOptions extends ContextOption {
   /** true (default): carry a new RLock, as Python; a Lock or RLock: use that one; false: none. */
@@ -94,6 +95,16 @@ export class Value<T extends Typecode = Typecode> implements Shareable {
   get [Symbol.toStringTag]() {
     return `Value('${this.typecode}', ${String(this.value)})`;
   }
+
+  /** console.log() shows Python's repr: `<Synchronized wrapper for c_int(5)>`, or `c_int(5)` without a lock. */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return synchronized(this.#lock, "Synchronized", `${ctypeName(this.#info)}(${inspect(this.value, { ...options, depth: 0 })})`);
+  }
+}
+
+/** Python's repr of a shared ctypes object: wrapped when it carries a lock. */
+export function synchronized(lock: AnyLock | null, wrapper: string, inner: string): string {
+  return lock ? `<${wrapper} wrapper for ${inner}>` : inner;
 }
 
 let revivedLock: AnyLock | null | undefined;
