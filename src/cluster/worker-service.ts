@@ -58,6 +58,7 @@ export class WorkerService {
   #worker: Worker | undefined;
   #cmd: Redis | undefined;
   #sub: Redis | undefined;
+  #workerConn: Redis | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
   /** Jobs dropped because their caller was gone, and jobs refused: for logs and tests. */
@@ -98,7 +99,7 @@ export class WorkerService {
     await this.#register();
     this.#timer = setInterval(() => void this.#register(), REGISTRY_REFRESH_MS);
     const lockDuration = this.#opts.lockMs ?? 2000;
-    const workerConn = cmd.duplicate();
+    const workerConn = (this.#workerConn = cmd.duplicate());
     workerConn.on("error", () => {});
     this.#worker = new Worker(queue, (job: Job) => this.#process(job), {
       connection: workerConn,
@@ -130,6 +131,7 @@ export class WorkerService {
     }
     await this.#cmd?.hdel(this.#keys.workers, this.id).catch(() => 0);
     this.#sub?.disconnect();
+    this.#workerConn?.disconnect();
     this.#cmd?.disconnect();
   }
 
