@@ -7,7 +7,7 @@
 // only says so when there is none.
 //
 // `npm pack` and `npm publish` build from scratch (dist/ removed first), so a file deleted from
-// src/ never lingers in the tarball.
+// src/ never lingers in the tarball, and fail without TypeScript rather than pack no dist/.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
+const packing = process.env.npm_command === "pack" || process.env.npm_command === "publish";
 
 // The build needs TypeScript and Node.js's typings, both devDependencies. (TypeScript alone may be
 // there without them, pulled in by a dependency of a dependency.)
@@ -26,13 +27,17 @@ try {
   tsc = require.resolve("typescript/bin/tsc");
   require.resolve("@types/node/package.json");
 } catch {
+  if (packing) {
+    // A tarball without a fresh dist/ would install and then fail at its first import.
+    console.error("multiproc: `npm pack` / `npm publish` builds dist/ first, which needs the devDependencies: run `npm ci` first.");
+    process.exit(1);
+  }
   if (existsSync(join(dist, "index.js"))) process.exit(0);
   console.warn("multiproc: dist/ is missing and TypeScript or @types/node is not installed to build it; run `npm install` (with devDependencies), then `npm run build`.");
   process.exit(0);
 }
 
-const command = process.env.npm_command;
-if (command === "pack" || command === "publish") rmSync(dist, { recursive: true, force: true });
+if (packing) rmSync(dist, { recursive: true, force: true });
 
 const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { cwd: root, stdio: "inherit" });
 if (r.status !== 0) {
