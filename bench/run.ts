@@ -4,6 +4,8 @@
 //   npm run bench                      full run, writes bench/results/latest.{json,svg}
 //   npm run bench -- --quick           under a minute: fewer repetitions, smaller W6
 //   npm run bench -- --scaling         W3's speed-up at 1, 2, 4, 8 and 16 workers
+//   npm run bench -- --monitoring      what progress and pool.stats() cost on W1 and W2
+//   npm run bench -- --cli             multiproc map against GNU parallel and xargs -P
 //   options: --only=W1,W4  --peers=multiproc,piscina  --no-write
 // Peers come from the project's node_modules, or from MULTIPROC_BENCH_PEERS=/some/prefix.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -19,6 +21,8 @@ import { formatReport } from "./report.ts";
 import type { Results, Row, WorkloadId } from "./results.ts";
 import { computeTargets, RAW } from "./targets.ts";
 import { median } from "./stats.ts";
+import { cliBench, formatCli } from "./cli-map.ts";
+import { formatMonitoring, monitoringBench } from "./monitoring.ts";
 import { attempt, errorMessage, naRow } from "./workloads/na.ts";
 import { w1 } from "./workloads/w1.ts";
 import { w2, w2Items } from "./workloads/w2.ts";
@@ -30,6 +34,8 @@ import { w6, w6Idle } from "./workloads/w6.ts";
 interface Options {
   quick: boolean;
   scaling: boolean;
+  monitoring: boolean;
+  cli: boolean;
   write: boolean;
   only: Set<string> | null;
   peers: string[] | null;
@@ -43,6 +49,8 @@ function parseArgs(argv: string[]): Options {
   return {
     quick: argv.includes("--quick"),
     scaling: argv.includes("--scaling"),
+    monitoring: argv.includes("--monitoring"),
+    cli: argv.includes("--cli"),
     write: !argv.includes("--no-write"),
     only: only === undefined ? null : new Set(only.toUpperCase().split(",")),
     peers: peers === undefined ? null : peers.split(","),
@@ -246,6 +254,26 @@ function sortRows(rows: Row[]): Row[] {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const config = makeConfig(options.quick);
+  if (options.monitoring || options.cli) {
+    // Runs of their own, each with its own table and results file.
+    const dir = new URL("./results/", import.meta.url);
+    mkdirSync(dir, { recursive: true });
+    const header = `Node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}`;
+    const write = (name: string, rows: unknown) => {
+      if (options.write) writeFileSync(new URL(`${name}.json`, dir), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, loadAverage: loadavg()[0], quick: config.quick, rows }, null, 2)}\n`);
+    };
+    if (options.monitoring) {
+      const rows = await monitoringBench(config, log);
+      console.log(`\nProgress and stats cost (${header})\n\n${formatMonitoring(rows)}`);
+      write("monitoring", rows);
+    }
+    if (options.cli) {
+      const rows = cliBench(config, log);
+      console.log(`\nmultiproc map vs GNU parallel and xargs -P on a JSONL job (${header})\n\n${formatCli(rows)}`);
+      write("cli", rows);
+    }
+    return;
+  }
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   const runner = new Runner(config, options);

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { importFunction } from "../runtime/load-function.js";
 
 /** One input line: its index among the items, its 1-based line number, its text. */
-export type InputLine = [index: number, line: number, text: string];
+type InputLine = [index: number, line: number, text: string];
 
 /** A failed item, as `multiproc map` writes it to stderr. */
 export interface Failure {
@@ -33,21 +33,56 @@ export function ready(): true {
   return true;
 }
 
-/** What one chunk of lines gives back: an outcome per line, and how long they took (for the parent's chunk sizes). */
+/**
+ * A run of input lines as the parent cut it: their text (blank lines included, each ending in
+ * "\n" but perhaps the last), the line number of the first, and the index of its first
+ * non-blank line among all items. One string, not an array of lines: one object to copy.
+ */
+export interface InputChunk {
+  index: number;
+  line: number;
+  text: string;
+}
+
+/** What a chunk gives back: the results' lines as one text, each failure with where it falls in that text. */
 export interface ChunkOutcome {
-  outcomes: LineOutcome[];
+  results: string;
+  failures: (Failure & { after: number })[];
+  /** Non-blank lines in the chunk. */
+  items: number;
+  /** How long the chunk took here, for the parent's chunk sizes. */
   ms: number;
 }
 
-/** The lines of a chunk, one after the other (an async export's promises are awaited in turn). */
-export async function callLines(lines: InputLine[]): Promise<ChunkOutcome> {
-  const started = performance.now();
-  const outcomes: LineOutcome[] = [];
-  for (const line of lines) {
-    const outcome = callLine(line);
-    outcomes.push(typeof outcome === "object" && outcome instanceof Promise ? await outcome : outcome);
+/** Whether text[start, end) holds only spaces, tabs and "\r". */
+export function isBlankLine(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
   }
-  return { outcomes, ms: performance.now() - started };
+  return true;
+}
+
+/** The lines of a chunk, one after the other (an async export's promises are awaited in turn). */
+export async function callChunk({ index, line, text }: InputChunk): Promise<ChunkOutcome> {
+  const started = performance.now();
+  let results = "";
+  const failures: ChunkOutcome["failures"] = [];
+  let items = 0;
+  for (let pos = 0, lineNo = line; pos < text.length; lineNo++) {
+    let nl = text.indexOf("\n", pos);
+    if (nl === -1) nl = text.length;
+    const end = nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const start = pos;
+    pos = nl + 1;
+    if (isBlankLine(text, start, end)) continue;
+    let outcome = callLine([index + items, lineNo, text.slice(start, end)]);
+    if (typeof outcome === "object" && outcome instanceof Promise) outcome = await outcome;
+    if (typeof outcome === "string") results += `${outcome}\n`;
+    else failures.push({ ...outcome, after: results.length });
+    items++;
+  }
+  return { results, failures, items, ms: performance.now() - started };
 }
 
 function callLine([index, line, text]: InputLine): LineOutcome | Promise<LineOutcome> {

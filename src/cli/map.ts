@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { createReadStream, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { StringDecoder } from "node:string_decoder";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { ContextName } from "../backends/backend.js";
@@ -17,7 +17,7 @@ import { Pool } from "../pool/pool.js";
 import { ProgressTracker } from "../pool/progress.js";
 import { tasksFrom } from "../task/task-function.js";
 import type { Command } from "./main.js";
-import type { ChunkOutcome, Failure, InputLine } from "./map-task.js";
+import { isBlankLine, type ChunkOutcome, type Failure, type InputChunk } from "./map-task.js";
 
 const usage = `Usage: multiproc map MODULE[#EXPORT] [INPUT] [options]
 
@@ -189,7 +189,6 @@ async function mapLines(args: MapArgs): Promise<number> {
     process.stderr.write(`multiproc map: cannot read ${args.input}: ${(error as Error).message}\n`);
     return 2;
   }
-  const lines = createInterface({ input, crlfDelay: Infinity });
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort(new DOMException("interrupted", "AbortError"));
   process.once("SIGINT", onSigint);
@@ -201,23 +200,23 @@ async function mapLines(args: MapArgs): Promise<number> {
   try {
     const options = { timeout: args.timeout, retries: args.retries, signal: interrupt.signal };
     const sizer = new ChunkSizer(args.chunksize, LINES_AHEAD_PER_WORKER * pool.processes);
-    const chunks = chunked(numbered(lines), sizer);
-    const results = args.unordered ? pool.imapUnordered(mapTask.callLines, chunks, options) : pool.imap(mapTask.callLines, chunks, options);
-    run: for await (const { outcomes, ms } of results as AsyncIterable<ChunkOutcome>) {
-      sizer.learn(ms, outcomes.length);
-      sizer.written(outcomes.length);
-      for (const outcome of outcomes) {
-        if (typeof outcome === "string") {
-          out.line(outcome);
-          progress?.add(1);
-          continue;
-        }
+    const chunks = chunksOf(input, sizer);
+    const results = args.unordered ? pool.imapUnordered(mapTask.callChunk, chunks, options) : pool.imap(mapTask.callChunk, chunks, options);
+    run: for await (const { results: text, failures, items, ms } of results as AsyncIterable<ChunkOutcome>) {
+      sizer.learn(ms, items);
+      sizer.written(items);
+      progress?.add(items - failures.length);
+      let at = 0;
+      for (const { after, ...failure } of failures) {
+        out.text(text.slice(at, after));
+        at = after;
         failed++;
         progress?.fail(1);
         out.flush();
-        writeFailure(outcome);
+        writeFailure(failure);
         if (!args.keepGoing) break run;
       }
+      out.text(at === 0 ? text : text.slice(at));
     }
     code = failed > 0 ? 1 : 0;
   } catch (error) {
@@ -230,22 +229,10 @@ async function mapLines(args: MapArgs): Promise<number> {
     out.close();
     progress?.end();
     process.off("SIGINT", onSigint);
-    lines.close();
     input.destroy();
   }
   await pool.terminate();
   return code;
-}
-
-/** The non-blank lines as [index, line number, text]. */
-async function* numbered(lines: AsyncIterable<string>): AsyncGenerator<InputLine> {
-  let index = 0;
-  let line = 0;
-  for await (const text of lines) {
-    line++;
-    if (text.trim() === "") continue;
-    yield [index++, line, text];
-  }
 }
 
 /**
@@ -288,19 +275,56 @@ class ChunkSizer {
   }
 }
 
-async function* chunked(lines: AsyncIterable<InputLine>, sizer: ChunkSizer): AsyncGenerator<InputLine[]> {
-  let chunk: InputLine[] = [];
-  let size = sizer.size;
-  for await (const line of lines) {
-    chunk.push(line);
-    if (chunk.length >= size) {
-      await sizer.read(chunk.length);
-      yield chunk;
-      chunk = [];
+/**
+ * The input cut into chunks of `sizer.size` non-blank lines, straight from the stream's blocks:
+ * the parent never looks at a line but to find where it ends and whether it is blank (for tiny
+ * items, the parent's per-line work is what limits the whole run).
+ */
+async function* chunksOf(input: NodeJS.ReadableStream, sizer: ChunkSizer): AsyncGenerator<InputChunk> {
+  const decoder = new StringDecoder("utf8");
+  let pending = "";
+  let index = 0;
+  let line = 1;
+  const cut = (final: boolean): { chunk: InputChunk; items: number }[] => {
+    const out: { chunk: InputChunk; items: number }[] = [];
+    let size = sizer.size;
+    let start = 0;
+    let pos = 0;
+    let lines = 0;
+    let items = 0;
+    const take = (end: number) => {
+      out.push({ chunk: { index, line, text: pending.slice(start, end) }, items });
+      index += items;
+      line += lines;
+      start = end;
+      lines = 0;
+      items = 0;
       size = sizer.size;
+    };
+    for (;;) {
+      const nl = pending.indexOf("\n", pos);
+      if (nl === -1) break;
+      lines++;
+      if (!isBlankLine(pending, pos, nl)) items++;
+      pos = nl + 1;
+      if (items >= size) take(pos);
+    }
+    if (final) {
+      if (pos < pending.length && !isBlankLine(pending, pos, pending.length)) items++;
+      if (items > 0) take(pending.length);
+      pending = "";
+    } else pending = pending.slice(start);
+    return out;
+  };
+  for await (const block of input as AsyncIterable<Buffer | string>) {
+    pending += typeof block === "string" ? block : decoder.write(block);
+    for (const { chunk, items } of cut(false)) {
+      await sizer.read(items);
+      yield chunk;
     }
   }
-  if (chunk.length > 0) yield chunk;
+  pending += decoder.end();
+  for (const { chunk } of cut(true)) yield chunk;
 }
 
 function writeFailure(failure: Failure): void {
@@ -327,8 +351,10 @@ class Output {
     });
   }
 
-  line(text: string): void {
-    this.#pending += `${text}\n`;
+  /** Whole lines, each ending in "\n". */
+  text(text: string): void {
+    if (text === "") return;
+    this.#pending += text;
     if (this.#pending.length >= FLUSH_CHARS) this.flush();
   }
 
