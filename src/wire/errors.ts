@@ -2,6 +2,7 @@
 // error's own properties (code, errno, ...) survive on both contexts; structured clone alone
 // keeps the first four and silently drops the rest.
 
+import { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "../cluster/errors.js";
 import { CloneError } from "../errors.js";
 
 export interface WireError {
@@ -62,6 +63,10 @@ const BUILTIN: Record<string, new (message?: string) => Error> = {
 /** multiproc's error classes that a worker raises itself (a result it cannot send back). */
 const OWN: Record<string, { Class: abstract new (...args: never[]) => Error; make(message: string): Error }> = {
   CloneError: { Class: CloneError, make: (message) => new CloneError(message, "") },
+  // The cluster's (src/cluster/errors.ts): raised by a worker or by the caller's own client.
+  ForbiddenTaskError: { Class: ForbiddenTaskError, make: (message) => new ForbiddenTaskError(message) },
+  ClusterConnectionError: { Class: ClusterConnectionError, make: (message) => new ClusterConnectionError(message) },
+  JobTooLargeError: { Class: JobTooLargeError, make: (message) => new JobTooLargeError(message, 0, 0) },
 };
 
 export function deserializeError(wire: WireError, callerStack?: string): unknown {
