@@ -8,18 +8,20 @@ import { JoinableQueue } from "./shared/joinable-queue.js";
 import { Pipe, type PipeOptions } from "./shared/pipe.js";
 import { contextName, getStartMethod } from "./start-method.js";
 import { contextSync, type SyncContext } from "./shared/sync-context.js";
+import { callableAs } from "./callable.js";
+import type * as factories from "./factories.js";
 
 /** Also: Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event, Barrier, Value, Array for this context. */
 export interface Context extends SyncContext {
   readonly name: ContextName;
-  /** Process, running in this context. */
-  readonly Process: typeof Process;
+  /** Process, running in this context (callable with or without `new`, as every class here). */
+  readonly Process: typeof factories.Process;
   /** Pool, running in this context. */
-  readonly Pool: typeof Pool;
+  readonly Pool: typeof factories.Pool;
   /** Queue, JoinableQueue, SimpleQueue and Pipe whose memory this context's workers share. */
-  readonly Queue: typeof Queue;
-  readonly JoinableQueue: typeof JoinableQueue;
-  readonly SimpleQueue: typeof SimpleQueue;
+  readonly Queue: typeof factories.Queue;
+  readonly JoinableQueue: typeof factories.JoinableQueue;
+  readonly SimpleQueue: typeof factories.SimpleQueue;
   readonly Pipe: typeof Pipe;
   getStartMethod(): ContextName;
   /** Python's ctx.get_context(): this context with no argument, else the one named. */
@@ -55,8 +57,8 @@ function makeContext(name: ContextName): Context {
   const queues = contextQueues(name);
   const ctx: Context = Object.freeze({
     name,
-    Process: ContextProcess,
-    Pool: ContextPool,
+    Process: callableAs<typeof factories.Process>(ContextProcess),
+    Pool: callableAs<typeof factories.Pool>(ContextPool),
     ...queues,
     ...contextSync(name),
     getStartMethod: () => name,
@@ -82,5 +84,10 @@ function contextQueues(name: ContextName) {
     }
   }
   const ContextPipe = (<T = unknown>(duplex = true, options?: PipeOptions) => Pipe<T>(duplex, { ...options, context: name })) as typeof Pipe;
-  return { Queue: ContextQueue, JoinableQueue: ContextJoinableQueue, SimpleQueue: ContextSimpleQueue, Pipe: ContextPipe };
+  return {
+    Queue: callableAs<typeof factories.Queue>(ContextQueue),
+    JoinableQueue: callableAs<typeof factories.JoinableQueue>(ContextJoinableQueue),
+    SimpleQueue: callableAs<typeof factories.SimpleQueue>(ContextSimpleQueue),
+    Pipe: ContextPipe,
+  };
 }

@@ -1,31 +1,47 @@
 // multiproc: Python's multiprocessing for TypeScript on Node.js.
 // `import * as mp from "multiproc"`, then write what you would write in Python.
 
-export { Process, activeChildren, type ProcessOptions } from "./process.js";
-export { Pool, type PoolOptions, type ApplyAsyncOptions, type MapAsyncOptions } from "./pool/pool.js";
+export { activeChildren, type ProcessOptions } from "./process.js";
+export type { PoolOptions, ApplyAsyncOptions, MapAsyncOptions } from "./pool/pool.js";
 export { AsyncResult } from "./pool/async-result.js";
 export type { IMapIterator, IMapNextOptions } from "./pool/imap.js";
 export type { CallOptions, MapOptions } from "./pool/call-options.js";
 export type { Progress, ProgressOption } from "./pool/progress.js";
 export type { PoolStats, PoolEvents, HistogramSummary, WorkerInfo, WorkerExitEvent, WorkerExitReason, WorkerReplaceEvent } from "./pool/stats.js";
+// The classes Python calls as factories, callable with and without `new` (factories.ts).
+export {
+  Process,
+  Pool,
+  Queue,
+  JoinableQueue,
+  SimpleQueue,
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Barrier,
+  Value,
+  Array,
+  SharedMemory,
+  ShareableList,
+  ProcessPoolExecutor,
+  ThreadPoolExecutor,
+} from "./factories.js";
 export { getContext, type Context } from "./context.js";
-export { Executor, ProcessPoolExecutor, ThreadPoolExecutor, type ExecutorOptions, type ExecutorMapOptions, type ShutdownOptions } from "./executor/executor.js";
+export { Executor, type ExecutorOptions, type ExecutorMapOptions, type ShutdownOptions } from "./executor/executor.js";
 export { Future, CancelledError } from "./executor/future.js";
 export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type FuturesWaitOptions, type DoneAndNotDone } from "./executor/wait.js";
 export { BrokenExecutor, BrokenProcessPool, BrokenThreadPool } from "./executor/broken.js";
-export { Queue, SimpleQueue, QueueBase, type QueueOptions, type WaitOptions, type SyncWaitOptions } from "./shared/queue.js";
-export { JoinableQueue } from "./shared/joinable-queue.js";
+export { QueueBase, type QueueOptions, type WaitOptions, type SyncWaitOptions } from "./shared/queue.js";
 export { Pipe, Connection, type PipeOptions } from "./shared/pipe.js";
 export { Empty, Full, ClosedError, EOFError, BrokenPipeError, BrokenQueueError } from "./shared/channel-errors.js";
-export { Lock, RLock, type AnyLock } from "./shared/lock.js";
-export { Semaphore, BoundedSemaphore } from "./shared/semaphore.js";
-export { Condition } from "./shared/condition.js";
-export { Event } from "./shared/event.js";
-export { Barrier, type BarrierOptions } from "./shared/barrier.js";
-export { Value, type SharedValueOptions } from "./shared/value.js";
-export { SharedArray as Array } from "./shared/array.js";
-export { SharedMemory, type SharedMemoryOptions } from "./shared/shared-memory.js";
-export { ShareableList, type ShareableItem } from "./shared/shareable-list.js";
+export type { AnyLock } from "./shared/lock.js";
+export type { BarrierOptions } from "./shared/barrier.js";
+export type { SharedValueOptions } from "./shared/value.js";
+export type { SharedMemoryOptions } from "./shared/shared-memory.js";
+export type { ShareableItem } from "./shared/shareable-list.js";
 export type { Typecode, ValueOf, SettableOf, ElementArray } from "./shared/typecodes.js";
 export type { Held } from "./shared/acquirable.js";
 export type { AcquireOptions, AcquireSyncOptions } from "./shared/waiting.js";

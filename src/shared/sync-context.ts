@@ -12,22 +12,25 @@ import { SharedArray } from "./array.js";
 import type { TaskFunction } from "../task/task-function.js";
 import type { SettableOf, Typecode, ValueOf } from "./typecodes.js";
 import { Value, type SharedValueOptions } from "./value.js";
+import { callableAs } from "../callable.js";
+import type * as factories from "../factories.js";
 
+/** Each callable with or without `new`, as the public classes are (callable.ts). */
 export interface SyncContext {
-  readonly Lock: typeof Lock;
-  readonly RLock: typeof RLock;
-  readonly Semaphore: typeof Semaphore;
-  readonly BoundedSemaphore: typeof BoundedSemaphore;
-  readonly Condition: typeof Condition;
-  readonly Event: typeof Event;
-  readonly Barrier: typeof Barrier;
-  readonly Value: typeof Value;
-  readonly Array: typeof SharedArray;
+  readonly Lock: typeof factories.Lock;
+  readonly RLock: typeof factories.RLock;
+  readonly Semaphore: typeof factories.Semaphore;
+  readonly BoundedSemaphore: typeof factories.BoundedSemaphore;
+  readonly Condition: typeof factories.Condition;
+  readonly Event: typeof factories.Event;
+  readonly Barrier: typeof factories.Barrier;
+  readonly Value: typeof factories.Value;
+  readonly Array: typeof factories.Array;
 }
 
 export function contextSync(name: ContextName): SyncContext {
   const bind = <O extends ContextOption>(o: O | undefined): O => ({ context: name, ...o }) as O;
-  return {
+  const classes = {
     Lock: class extends Lock {
       constructor(o?: ContextOption) {
         super(bind(o));
@@ -73,5 +76,16 @@ export function contextSync(name: ContextName): SyncContext {
         super(typecode, sizeOrInit, bind(o));
       }
     },
+  };
+  return {
+    Lock: callableAs<typeof factories.Lock>(classes.Lock),
+    RLock: callableAs<typeof factories.RLock>(classes.RLock),
+    Semaphore: callableAs<typeof factories.Semaphore>(classes.Semaphore),
+    BoundedSemaphore: callableAs<typeof factories.BoundedSemaphore>(classes.BoundedSemaphore),
+    Condition: callableAs<typeof factories.Condition>(classes.Condition),
+    Event: callableAs<typeof factories.Event>(classes.Event),
+    Barrier: callableAs<typeof factories.Barrier>(classes.Barrier),
+    Value: callableAs<typeof factories.Value>(classes.Value),
+    Array: callableAs<typeof factories.Array>(classes.Array),
   };
 }
