@@ -165,6 +165,75 @@ for (const context of CONTEXTS) {
       assert.equal(ev.waitSync(0), false);
     });
 
+    it("CPython's test_waitfor: a notify reaches the waiter it was meant for, not its own caller's next wait (10 rounds)", { timeout: 120_000 }, async () => {
+      // The worker sets the state, notifies, and at once waits itself: before, its own wait could
+      // take the notification, and both sides slept for ever (about one run in eight).
+      for (let round = 0; round < 10; round++) {
+        const cond = new ctx.Condition();
+        const state = new ctx.Value("i", -1);
+        const p = new ctx.Process({
+          target: async (c: mp.Condition, s: mp.Value<"i">) => {
+            await c.withLock(async () => {
+              s.value = 0;
+              c.notify();
+              const result = await c.waitFor(() => s.value === 4);
+              if (!result || s.value !== 4) process.exit(1);
+            });
+          },
+          args: [cond, state],
+          daemon: true,
+        });
+        p.start();
+        try {
+          await cond.withLock(async () => {
+            // waitFor(() => state.value === 0), with a check that each wait ended by a notify: a lost
+            // one shows as a wait that ran out its 20 s (waitFor would just re-check and pass).
+            while (state.value !== 0) assert.ok(await cond.wait(20), `round ${round}: the worker's notify was lost`);
+            assert.equal(state.value, 0);
+          });
+          for (let i = 0; i < 4; i++) {
+            await sleep(10);
+            await cond.withLock(() => {
+              state.value += 1;
+              cond.notify();
+            });
+          }
+          await p.join(30);
+          assert.equal(p.exitCode, 0, `round ${round}`);
+        } finally {
+          p.kill();
+        }
+      }
+    });
+
+    it("Condition: notify wakes the longest waiting first; a waiter that timed out is skipped, not notified", async () => {
+      const cond = new ctx.Condition();
+      const order: string[] = [];
+      await cond.acquire();
+      const waiter = (name: string, timeout: number | null) =>
+        cond.wait(timeout).then((notified) => {
+          order.push(`${name}:${notified}`);
+          cond.release();
+        });
+      const a = waiter("a", null);
+      await cond.acquire(); // a sleeps now
+      const b = waiter("b", 0.05);
+      await cond.acquire();
+      const c = waiter("c", null);
+      await cond.acquire();
+      cond.release();
+      await b; // b timed out: its ticket is withdrawn
+      await cond.acquire();
+      cond.notify(); // a, the first
+      cond.release();
+      await a;
+      await cond.acquire();
+      cond.notify(); // c: the notify is not spent on b, which left
+      cond.release();
+      await c;
+      assert.deepEqual(order, ["b:false", "a:true", "c:true"]);
+    });
+
     it("a Condition hands items from a producer worker to this consumer", async () => {
       const cond = new ctx.Condition();
       const items = new ctx.Array("i", 10, { lock: false });

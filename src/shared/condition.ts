@@ -1,15 +1,22 @@
-// Condition: Python's multiprocessing.Condition over one cell of shared memory plus its lock.
+// Condition: Python's multiprocessing.Condition over a few cells of shared memory plus its lock.
 //
-// The cell packs two 16-bit counts: sleepers (low half) and wake permits (high half), with
-// permits <= sleepers. wait() adds a sleeper and releases the lock; notify(n) turns up to n
-// sleepers into permits and wakes that many; a woken sleeper consumes a permit with
-// compareExchange. Packing both counts in one word is what makes a timed-out sleeper's exit
-// exact: it leaves either with a permit (then it was notified after all) or without, in one
-// atomic step, so a permit is never handed to a sleeper that already left.
+// Sleepers are served in arrival order, by ticket. wait() (holding the lock) takes ticket TAIL,
+// releases the lock and sleeps until HEAD has moved past its ticket. notify(n) (holding the lock)
+// moves HEAD past the next n tickets and wakes the sleepers, each of which looks at whether its
+// own ticket is now behind HEAD. So a notify reaches sleepers that were waiting when it was
+// called, never one that arrives later: a waiter that notifies and then waits itself (CPython's
+// test_waitfor does) cannot take its own notification, which the earlier design (a count of
+// wake permits that any sleeper could take) allowed, leaving the sleeper it was meant for asleep.
 //
-// Order is not first-come-first-served: a sleeper that arrives after a notify may take the
-// permit before the one that was woken (which then sleeps on). Use wait() in a loop on a
-// predicate, or waitFor(), as Python's documentation asks.
+// A sleeper whose timeout passes takes the lock back first, then, under it, either finds its
+// ticket released meanwhile (it was notified after all: wait() returns true) or withdraws it:
+// the last ticket is taken back, one in the middle is marked in a bitmap that notify() skips,
+// so a notify is never spent on a sleeper that left. Every change of HEAD, TAIL and the bitmap
+// happens under the lock; sleepers only read HEAD, which is also the cell they sleep on.
+//
+//   cell 0  HEAD   tickets before it are released (mod 2^32)
+//   cell 1  TAIL   the next ticket
+//   cell 2..  WITHDRAWN  bitmap of withdrawn tickets, by ticket mod WINDOW
 
 import { Acquirable } from "./acquirable.js";
 import { kIsMine, kReleaseAll, kRestore, kRestoreSync, reviveLock, RLock, type AnyLock } from "./lock.js";
@@ -19,9 +26,12 @@ import { blockFor, reviveOver, type ContextOption } from "./sync-base.js";
 import { LockNotHeldError } from "./sync-errors.js";
 import { deadlineOf, waitUntil, waitUntilSync, type AcquireOptions, type AcquireSyncOptions, type WaitPlan } from "./waiting.js";
 
-const STATE = 0;
-const PERMIT = 0x10000;
-const MAX_SLEEPERS = 0xffff;
+const HEAD = 0;
+const TAIL = 1;
+const WITHDRAWN = 2;
+/** Tickets that may be outstanding at once (sleepers and withdrawn ones between them). */
+const WINDOW = 1 << 16;
+const BYTES = (WITHDRAWN + WINDOW / 32) * 4;
 
 /** Python's Condition: wait() releases its lock until notify() or notifyAll(), across workers. */
 export class Condition extends Acquirable implements Shareable {
@@ -33,9 +43,9 @@ export class Condition extends Acquirable implements Shareable {
   constructor(lock?: AnyLock | null, options?: ContextOption) {
     super();
     this.#lock = lock ?? new RLock(options);
-    this.#block = blockFor(this.#lock.context, 4, "Condition");
+    this.#block = blockFor(this.#lock.context, BYTES, "Condition");
     if (this.#block.context !== this.#lock.context) throw new TypeError("Condition: the lock and the condition must be for the same context");
-    this.#plan = { block: this.#block, index: STATE };
+    this.#plan = { block: this.#block, index: HEAD };
   }
 
   get context() {
@@ -64,27 +74,32 @@ export class Condition extends Acquirable implements Shareable {
    * Resolves false if it timed out. The caller must hold the lock.
    */
   async wait(timeout?: number | null, options?: { signal?: AbortSignal }): Promise<boolean> {
-    const saved = this.#enter("wait");
-    let notified = false;
+    const { ticket, saved } = this.#enter("wait");
+    let released = false;
+    let failed = true;
     try {
-      notified = (await waitUntil(this.#plan, this.#take, deadlineOf(timeout), options?.signal)) || this.#leave();
-    } catch (error) {
-      this.#leave();
-      throw error;
+      released = await waitUntil(this.#plan, this.#releasedFor(ticket), deadlineOf(timeout), options?.signal);
+      failed = false;
     } finally {
       await this.#lock[kRestore](saved);
+      if (!released) released = this.#leave(ticket);
+      // Aborted, yet notified meanwhile: hand the notification on rather than lose it.
+      if (failed && released) this.#release(1);
     }
-    return notified;
+    return released;
   }
 
   /** wait(), blocking this thread. */
   waitSync(timeout?: number | null): boolean {
-    const saved = this.#enter("waitSync");
+    const { ticket, saved } = this.#enter("waitSync");
+    let released = false;
     try {
-      return waitUntilSync(this.#plan, this.#take, deadlineOf(timeout)) || this.#leave();
+      released = waitUntilSync(this.#plan, this.#releasedFor(ticket), deadlineOf(timeout));
     } finally {
       this.#lock[kRestoreSync](saved);
+      if (!released) released = this.#leave(ticket);
     }
+    return released;
   }
 
   /**
@@ -116,21 +131,10 @@ export class Condition extends Acquirable implements Shareable {
     return result;
   }
 
-  /** Wake up to `n` waiters (default 1). The caller must hold the lock. */
+  /** Wake up to `n` waiters (default 1), the longest waiting first. The caller must hold the lock. */
   notify(n = 1): void {
     if (!this.#lock[kIsMine]()) throw new LockNotHeldError("Condition.notify(): the caller must hold the condition's lock (Python: RuntimeError: cannot notify on un-acquired lock)");
-    const i32 = this.#block.i32;
-    for (;;) {
-      const state = Atomics.load(i32, STATE);
-      const sleepers = state & MAX_SLEEPERS;
-      const permits = state >>> 16;
-      const k = Math.min(n, sleepers - permits);
-      if (k <= 0) return;
-      if (Atomics.compareExchange(i32, STATE, state, (state + k * PERMIT) | 0) === state) {
-        this.#block.wake(STATE, k);
-        return;
-      }
-    }
+    this.#release(n);
   }
 
   /** Wake every waiter. The caller must hold the lock. */
@@ -138,34 +142,63 @@ export class Condition extends Acquirable implements Shareable {
     this.notify(Infinity);
   }
 
-  /** Becomes a sleeper, then lets go of the lock; returns the lock's recursion count to restore. */
-  #enter(what: string): number {
+  /** With the lock held: takes a ticket, then lets go of the lock; `saved` is the lock's recursion count to restore. */
+  #enter(what: string): { ticket: number; saved: number } {
     if (!this.#lock[kIsMine]()) throw new LockNotHeldError(`Condition.${what}(): the caller must hold the condition's lock (Python: RuntimeError: cannot wait on un-acquired lock)`);
-    if ((Atomics.add(this.#block.i32, STATE, 1) & MAX_SLEEPERS) === MAX_SLEEPERS) {
-      Atomics.sub(this.#block.i32, STATE, 1);
-      throw new RangeError(`Condition.${what}(): more than ${MAX_SLEEPERS - 1} waiters at once`);
-    }
-    return this.#lock[kReleaseAll]();
+    const i32 = this.#block.i32;
+    const ticket = Atomics.load(i32, TAIL);
+    if ((ticket - Atomics.load(i32, HEAD)) >>> 0 >= WINDOW - 1) throw new RangeError(`Condition.${what}(): more than ${WINDOW - 2} waiters at once`);
+    Atomics.store(i32, TAIL, (ticket + 1) | 0);
+    return { ticket, saved: this.#lock[kReleaseAll]() };
   }
 
-  /** Consume a permit (null: notified) or report the state to sleep on. */
-  readonly #take = (): number | null => {
-    const i32 = this.#block.i32;
-    for (;;) {
-      const state = Atomics.load(i32, STATE);
-      if (state >>> 16 === 0) return state;
-      if (Atomics.compareExchange(i32, STATE, state, (state - PERMIT - 1) | 0) === state) return null;
-    }
-  };
+  /** The attempt of a sleeper holding `ticket`: null once released, else the HEAD to sleep on. */
+  #releasedFor(ticket: number): () => number | null {
+    return () => {
+      const head = Atomics.load(this.#block.i32, HEAD);
+      return ((ticket - head) | 0) < 0 ? null : head;
+    };
+  }
 
-  /** Stop being a sleeper after a timeout: with a permit if one is there (true), else without. */
-  #leave(): boolean {
+  /** With the lock held: releases the next `n` tickets (skipping withdrawn ones) and wakes their sleepers. */
+  #release(n: number): void {
     const i32 = this.#block.i32;
-    for (;;) {
-      const state = Atomics.load(i32, STATE);
-      const permit = state >>> 16 > 0;
-      if (Atomics.compareExchange(i32, STATE, state, (state - 1 - (permit ? PERMIT : 0)) | 0) === state) return permit;
+    const tail = Atomics.load(i32, TAIL);
+    const start = Atomics.load(i32, HEAD);
+    let head = start;
+    while (n > 0 && head !== tail) {
+      if (!this.#unmark(head)) n--;
+      head = (head + 1) | 0;
     }
+    if (head === start) return;
+    Atomics.store(i32, HEAD, head);
+    this.#block.wake(HEAD); // all: each sleeper looks at its own ticket
+  }
+
+  /**
+   * With the lock held, after a wait that ended without seeing its ticket released: true if it
+   * was released meanwhile (notified after all); else withdraws the ticket and returns false.
+   */
+  #leave(ticket: number): boolean {
+    const i32 = this.#block.i32;
+    const head = Atomics.load(i32, HEAD);
+    if (((ticket - head) | 0) < 0) return true;
+    let tail = Atomics.load(i32, TAIL);
+    if (ticket !== ((tail - 1) | 0)) {
+      Atomics.or(i32, WITHDRAWN + ((ticket & (WINDOW - 1)) >>> 5), 1 << (ticket & 31));
+      return false;
+    }
+    // The last ticket: take it back, and any withdrawn ones now at the end.
+    tail = ticket;
+    while (tail !== head && this.#unmark((tail - 1) | 0)) tail = (tail - 1) | 0;
+    Atomics.store(i32, TAIL, tail);
+    return false;
+  }
+
+  /** Clears `ticket`'s withdrawn mark; returns whether it was marked. */
+  #unmark(ticket: number): boolean {
+    const bit = 1 << (ticket & 31);
+    return (Atomics.and(this.#block.i32, WITHDRAWN + ((ticket & (WINDOW - 1)) >>> 5), ~bit) & bit) !== 0;
   }
 
   [kShareable]() {
