@@ -87,3 +87,5 @@ export {
 } from "./errors.js";
 export { cluster, type Cluster, type ClusterOptions, type ClusterPoolOptions } from "./cluster/cluster.js";
 export { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "./cluster/errors.js";
+export * as connection from "./connection/index.js";
+export { AuthenticationError, BufferTooShort } from "./connection/errors.js";

@@ -21,6 +21,8 @@ import { HolderTable, type Lend } from "./holders.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
 import { InOrder, SLICE, WOKE, runAsync, runSync, type Op, type Resume } from "./wait-loop.js";
+import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } from "../connection/bytes.js";
+import { MessageTooLongError } from "../connection/errors.js";
 
 /** Options of mp.Pipe(): the context and the capacity of each direction's buffer. */
 export interface PipeOptions {
@@ -190,6 +192,41 @@ export class Connection<T = unknown> implements Shareable {
   recvSync(options: { timeout?: number | null } = {}): T {
     const rx = this.#receiver("recv");
     return decodeItem<T>(runSync(rx.block, this.#watched(rx.get()), options.timeout, () => timedOut("recv", options.timeout)));
+  }
+
+  /**
+   * Sends `buf` (from `offset`, `size` bytes; offsets in bytes) as one message, for recvBytes at
+   * the other end (Python's send_bytes). The bytes are copied at once: `buf` may be reused.
+   */
+  async sendBytes(buf: BytesLike, offset = 0, size?: number): Promise<void> {
+    const tx = this.#sender("sendBytes");
+    const payload = bytesToSend(buf, offset, size).slice();
+    await this.#sends.run(() => runAsync(tx.block, this.#watched(tx.put(payload, 0, false)), null, () => timedOut("sendBytes", null)));
+  }
+
+  /**
+   * The next message as bytes (Python's recv_bytes). One longer than `maxlength` closes this end
+   * and rejects with MessageTooLongError (Python: OSError "bad message length").
+   */
+  async recvBytes(maxlength?: number | null, options: { timeout?: number | null; signal?: AbortSignal } = {}): Promise<Buffer> {
+    const limit = checkMaxlength(maxlength);
+    const rx = this.#receiver("recvBytes");
+    const bytes = await runAsync(rx.block, this.#watched(rx.get()), options.timeout, () => timedOut("recvBytes", options.timeout), options.signal);
+    if (bytes.length > limit) {
+      this.close();
+      throw new MessageTooLongError(`Connection.recvBytes(): bad message length: ${bytes.length} bytes is over maxlength ${limit}; this end is closed`, bytes.length, limit);
+    }
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  /**
+   * Reads the next message into `buf` at `offset` (bytes) and resolves with its length (Python's
+   * recv_bytes_into); BufferTooShort, carrying the message in `data`, when it does not fit.
+   */
+  async recvBytesInto(buf: BytesLike, offset = 0): Promise<number> {
+    const target = intoTarget(buf, offset);
+    const rx = this.#receiver("recvBytesInto");
+    return placeInto(target, offset, await runAsync(rx.block, this.#watched(rx.get()), null, () => timedOut("recvBytesInto", null)));
   }
 
   /**

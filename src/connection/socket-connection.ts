@@ -1,0 +1,287 @@
+// One end of a multiprocessing.connection socket (what Listener.accept() and Client() return):
+// Python's Connection over TCP or a Unix socket, framed as Python frames it (framing.ts).
+//
+// Reading is driven by the socket: its chunks go through a FrameReader into a queue of whole
+// messages, and recv*/poll take from that queue. When the queue holds more than HIGH_WATER
+// bytes the socket is paused, so a fast sender waits on TCP flow control instead of filling our
+// memory. A bad header (too long, negative) or a stream that ends mid-message ends the
+// connection with a named error that every later recv gets, after the messages before it.
+//
+// Writing: a small message is one buffer and one write (Python does the same); a large one is the
+// header and the caller's own bytes, and sendBytes resolves once the socket took them, since the
+// caller may reuse its buffer after that (Python's send_bytes blocks until then too).
+
+import type { Socket } from "node:net";
+import { deserialize } from "node:v8";
+import { BrokenPipeError, ClosedError, EOFError } from "../shared/channel-errors.js";
+import { encodeItem } from "../shared/item-codec.js";
+import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } from "./bytes.js";
+import { MalformedMessageError, MessageTooLongError } from "./errors.js";
+import { FrameReader, SMALL_MESSAGE, frameHeader, smallFrame } from "./framing.js";
+import type { Address } from "./address.js";
+import { Readiness } from "./readiness.js";
+
+/** Bytes of received, unread messages above which the socket stops reading. */
+const HIGH_WATER = 4 * 1024 * 1024;
+
+/** The largest message a connection accepts unless told otherwise (maxMessageSize). */
+export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024 * 1024;
+
+export interface ConnectionLimits {
+  /** Largest message accepted from the peer, in bytes (checked on its length header); 1 GiB by default. */
+  maxMessageSize?: number;
+}
+
+type Waiter = { resolve: () => void; reject: (e: unknown) => void };
+
+export class SocketConnection<T = unknown> {
+  readonly #socket: Socket;
+  readonly #reader: FrameReader;
+  #maxMessageSize: number;
+  readonly #messages: Buffer[] = [];
+  #head = 0;
+  #queuedBytes = 0;
+  /** Why nothing more will arrive (EOFError, or the error that ended the stream), once known. */
+  #end: Error | null = null;
+  /** Why nothing more can be sent. */
+  #writeError: Error | null = null;
+  #closed = false;
+  readonly #readiness = new Readiness(() => this.#ready());
+  readonly #drainWaiters = new Set<Waiter>();
+  /** @internal The peer's address as Python's getpeername() gives it. */
+  readonly peerAddress: Address;
+
+  /** @internal Listener.accept() and Client() make these; `limit`: the frame limit until the handshake passes. */
+  constructor(socket: Socket, peerAddress: Address, limits: ConnectionLimits, limit: number) {
+    this.#socket = socket;
+    this.peerAddress = peerAddress;
+    this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.#reader = new FrameReader(limit);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("end", () => {
+      this.#finish(this.#reader.midMessage ? new MalformedMessageError("got end of file during message") : new EOFError("the other end closed the connection"));
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      const broken = error.code === "EPIPE" || error.code === "ECONNRESET" ? new BrokenPipeError(`the connection was lost (${error.code})`) : error;
+      this.#writeError ??= broken;
+      this.#finish(error.code === "ECONNRESET" ? new EOFError(`the connection was reset by the peer (${error.code})`) : error);
+    });
+    socket.on("close", () => {
+      this.#writeError ??= new BrokenPipeError("the connection is closed");
+      this.#finish(new EOFError("the connection is closed"));
+      for (const w of this.#drainWaiters) w.reject(this.#writeError);
+      this.#drainWaiters.clear();
+    });
+    socket.on("drain", () => {
+      for (const w of this.#drainWaiters) w.resolve();
+      this.#drainWaiters.clear();
+    });
+  }
+
+  /** @internal After the handshake: from now on messages up to maxMessageSize are accepted. */
+  authenticated(): void {
+    this.#reader.limit = this.#maxMessageSize;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get readable(): boolean {
+    return true;
+  }
+  get writable(): boolean {
+    return true;
+  }
+
+  // ---- send ------------------------------------------------------------------------------
+
+  /** Sends a structured clone of `obj` (v8 serialization: multiproc to multiproc; Python's send pickles). */
+  async send(obj: T): Promise<void> {
+    this.#checkOpen("send");
+    return this.#write(encodeItem(obj, "Connection.send"), true);
+  }
+
+  /**
+   * Sends `buf` (from `offset`, `size` bytes; offsets in bytes) as one message that the other end
+   * receives whole with recvBytes, here or in Python (send_bytes/recv_bytes).
+   */
+  async sendBytes(buf: BytesLike, offset = 0, size?: number): Promise<void> {
+    this.#checkOpen("sendBytes");
+    return this.#write(bytesToSend(buf, offset, size), false);
+  }
+
+  #write(body: Uint8Array, owned: boolean): Promise<void> {
+    if (this.#writeError) return Promise.reject(this.#writeError);
+    const socket = this.#socket;
+    if (body.length <= SMALL_MESSAGE) {
+      return socket.write(smallFrame(body)) ? Promise.resolve() : this.#drained();
+    }
+    socket.cork();
+    socket.write(frameHeader(body.length));
+    if (owned) {
+      const fits = socket.write(body);
+      socket.uncork();
+      return fits ? Promise.resolve() : this.#drained();
+    }
+    // The caller's buffer: resolve once the socket has handed it on, so it may be reused.
+    return new Promise<void>((resolve, reject) => {
+      socket.write(body, (error) => (error ? reject(this.#writeError ?? error) : resolve()));
+      socket.uncork();
+    });
+  }
+
+  #drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.#drainWaiters.add({ resolve, reject }));
+  }
+
+  // ---- receive ---------------------------------------------------------------------------
+
+  /** The next object sent with send() from the other end; EOFError once it closed and nothing is left. */
+  async recv(): Promise<T> {
+    const message = await this.#next("recv", Infinity);
+    try {
+      return deserialize(message) as T;
+    } catch (error) {
+      throw new MalformedMessageError(`Connection.recv(): the message is not a structured clone (${(error as Error).message}); ` +
+        `was it sent with sendBytes, or by Python's send (pickle)? Use recvBytes for those`, { cause: error });
+    }
+  }
+
+  /**
+   * The next message, as bytes. A message longer than `maxlength` closes the connection and
+   * rejects with MessageTooLongError (Python: OSError "bad message length").
+   */
+  async recvBytes(maxlength?: number | null): Promise<Buffer> {
+    const limit = checkMaxlength(maxlength);
+    const message = await this.#next("recvBytes", limit);
+    return message;
+  }
+
+  /**
+   * Reads the next message into `buf` at `offset` (bytes) and resolves with its length. If it does
+   * not fit, rejects with BufferTooShort, whose `data` is the whole message.
+   */
+  async recvBytesInto(buf: BytesLike, offset = 0): Promise<number> {
+    const target = intoTarget(buf, offset);
+    const message = await this.#next("recvBytesInto", Infinity);
+    return placeInto(target, offset, message);
+  }
+
+  /**
+   * Whether a message is there to read (or the connection ended, so that recv would not wait),
+   * waiting up to `timeout` seconds: 0 (the default) does not wait, null waits for ever.
+   */
+  async poll(timeout: number | null = 0): Promise<boolean> {
+    this.#checkOpen("poll");
+    if (this.#ready()) return true;
+    if (timeout === 0) return false;
+    if (timeout !== null && !(typeof timeout === "number" && timeout >= 0)) {
+      throw new RangeError(`Connection.poll: timeout must be a number of seconds >= 0 or null, not ${String(timeout)}`);
+    }
+    const controller = new AbortController();
+    const timer = timeout === null ? undefined : setTimeout(() => controller.abort(), timeout * 1000);
+    try {
+      await this.whenReady(controller.signal);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** @internal For wait(): resolves when recv would not wait; rejects when `signal` fires first. */
+  whenReady(signal?: AbortSignal): Promise<void> {
+    return this.#readiness.when(signal);
+  }
+
+  /** @internal Whether a message (or the end) is there now. */
+  isReady(): boolean {
+    return this.#ready();
+  }
+
+  #ready(): boolean {
+    return this.#head < this.#messages.length || this.#end !== null || this.#closed;
+  }
+
+  async #next(what: string, maxlength: number): Promise<Buffer> {
+    this.#checkOpen(what);
+    while (this.#head >= this.#messages.length) {
+      if (this.#end) throw this.#end;
+      await this.whenReady();
+      this.#checkOpen(what);
+    }
+    const message = this.#messages[this.#head]!;
+    this.#messages[this.#head++] = undefined as unknown as Buffer;
+    if (this.#head > 1024 && this.#head * 2 > this.#messages.length) {
+      this.#messages.splice(0, this.#head);
+      this.#head = 0;
+    }
+    this.#queuedBytes -= message.length;
+    if (this.#socket.isPaused() && this.#queuedBytes < HIGH_WATER / 2 && !this.#end) this.#socket.resume();
+    if (message.length > maxlength) {
+      this.close();
+      throw new MessageTooLongError(`Connection.${what}(): bad message length: ${message.length} bytes is over maxlength ${maxlength}; the connection is closed`, message.length, maxlength);
+    }
+    // A message that shares its chunk with others is copied out, so that what the caller keeps
+    // is its own (Python returns fresh bytes).
+    return message.buffer.byteLength === message.length ? message : Buffer.from(message);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#end) return;
+    try {
+      this.#reader.push(chunk, (message) => {
+        this.#messages.push(message);
+        this.#queuedBytes += message.length;
+      });
+    } catch (error) {
+      // The stream cannot be trusted past a bad header: what came before it stays readable.
+      this.#finish(error as Error);
+      this.#socket.destroy();
+    }
+    if (this.#queuedBytes > HIGH_WATER) this.#socket.pause();
+    this.#wake();
+  }
+
+  #finish(why: Error): void {
+    this.#end ??= why;
+    this.#wake();
+  }
+
+  #wake(): void {
+    this.#readiness.wake();
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Closes the connection once what was sent has been flushed; the other end then gets EOFError. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writeError ??= new ClosedError("Connection: this connection is closed");
+    const socket = this.#socket;
+    if (socket.destroyed) return this.#wake();
+    socket.end(() => socket.destroy());
+    // A peer that never reads must not keep us open for ever.
+    setTimeout(() => socket.destroy(), 30_000).unref();
+    this.#wake();
+  }
+
+  /** @internal Drops the connection at once, unsent data and all (a failed handshake). */
+  destroy(): void {
+    this.#closed = true;
+    this.#writeError ??= new ClosedError("Connection: this connection is closed");
+    this.#socket.destroy();
+    this.#wake();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#closed) throw new ClosedError(`Connection.${what}(): this connection is closed`);
+  }
+}

@@ -1,0 +1,98 @@
+// Python's multiprocessing.connection.wait(object_list, timeout): resolves with those of the
+// objects that are ready, in the order given, once at least one is (or with [] at the timeout).
+//
+// Ready means what it means in Python: a connection (socket or Pipe end) has a message to read
+// or has ended, so recv would not wait; a Listener has a connection for accept(); a Queue has an
+// item to get (Python passes `q._reader`); a Process (or its `sentinel`) has exited.
+//
+// Sockets and listeners say when they become ready (events). A Pipe end is asked with poll(),
+// which sleeps on the shared memory itself and wakes at once; a Queue is looked at every few
+// milliseconds (it has no way to tell a waiter that is not taking the item).
+
+import { Process } from "../process.js";
+import { Connection } from "../shared/pipe.js";
+import { QueueBase } from "../shared/queue.js";
+import { SocketConnection } from "./socket-connection.js";
+import { SocketListener } from "./listener.js";
+
+/** What wait() can wait for. */
+export type Waitable = SocketConnection | SocketListener | Connection | QueueBase | Process;
+
+const POLL_SLICE_S = 0.1;
+const QUEUE_LOOK_MS = 5;
+
+function isReadyNow(o: Waitable): boolean {
+  if (o instanceof SocketConnection || o instanceof SocketListener) return o.isReady();
+  if (o instanceof Connection) return o.closed || o.pollSync(0);
+  if (o instanceof QueueBase) return !o.empty();
+  return o.exitCode !== null;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Resolves once `o` is ready; rejects with the signal's reason when `signal` fires first. */
+async function whenReady(o: Waitable, signal: AbortSignal): Promise<void> {
+  if (o instanceof SocketConnection || o instanceof SocketListener) return o.whenReady(signal);
+  if (o instanceof Connection) {
+    while (!(await o.poll(POLL_SLICE_S))) signal.throwIfAborted();
+    return;
+  }
+  if (o instanceof QueueBase) {
+    while (o.empty()) await sleep(QUEUE_LOOK_MS, signal);
+    return;
+  }
+  await Promise.race([o.join(), new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }))]);
+}
+
+function check(objects: readonly unknown[]): asserts objects is Waitable[] {
+  objects.forEach((o, i) => {
+    if (o instanceof SocketConnection || o instanceof SocketListener || o instanceof Connection || o instanceof QueueBase) return;
+    if (o instanceof Process) {
+      if (o.pid === undefined && o.exitCode === null) throw new TypeError(`wait(): objects[${i}] is a Process that was not started (it has no sentinel yet)`);
+      return;
+    }
+    throw new TypeError(
+      `wait(): objects[${i}] cannot be waited for: expected a Connection (socket or Pipe end), a Listener, a Queue or a Process, not ${
+        o === null ? "null" : typeof o === "object" ? (o as object).constructor?.name ?? "an object" : typeof o
+      }`,
+    );
+  });
+}
+
+/**
+ * Waits until at least one of `objects` is ready, or `timeout` seconds (null/undefined: no limit),
+ * and resolves with the ready ones in the order given ([] at the timeout).
+ */
+export async function wait<T extends Waitable>(objects: Iterable<T>, timeout?: number | null): Promise<T[]> {
+  const list = [...objects];
+  check(list);
+  if (timeout !== undefined && timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) {
+    throw new TypeError(`wait(): timeout must be a number of seconds or null, not ${String(timeout)}`);
+  }
+  const readyNow = () => list.filter(isReadyNow);
+  const first = readyNow();
+  if (first.length > 0 || timeout === 0 || list.length === 0 && timeout !== null && timeout !== undefined) return first;
+  const controller = new AbortController();
+  const timer = typeof timeout === "number" ? setTimeout(() => controller.abort(), Math.max(0, timeout) * 1000) : undefined;
+  try {
+    await Promise.any(list.map((o) => whenReady(o, controller.signal)));
+  } catch {
+    // the timeout fired (every wait was aborted)
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return readyNow();
+}
