@@ -4,7 +4,7 @@
 
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import type { FnSpec } from "../wire/messages.js";
+import { ANONYMOUS_TASK, type FnSpec } from "../wire/messages.js";
 import { compilerHelpers } from "./compiler-helpers.js";
 import { registerTsx } from "./esbuild-restart.js";
 
@@ -21,7 +21,7 @@ const helpers = Object.values(compilerHelpers);
  * the line and column inside the function's own source) instead of `eval at compileSource`.
  */
 export function compileSource(spec: Extract<FnSpec, { kind: "source" }>): AnyFunction {
-  const name = JSON.stringify(spec.name === "anonymous function" ? "inlineTask" : spec.name);
+  const name = JSON.stringify(spec.name === ANONYMOUS_TASK ? "inlineTask" : spec.name);
   const code =
     `(function (${helperNames.join(", ")}) { "use strict"; return ({ ${name}: (${spec.source}\n) })[${name}]; })\n` +
     `//# sourceURL=${sourceURL(spec)}`;

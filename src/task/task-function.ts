@@ -6,7 +6,7 @@
 
 import { ClosureError } from "../errors.js";
 import { compilerHelpers } from "../runtime/compiler-helpers.js";
-import type { FnSpec } from "../wire/messages.js";
+import { ANONYMOUS_TASK, type FnSpec } from "../wire/messages.js";
 import { formatCallSite, userCallSite, type CallSite } from "./call-site.js";
 import { parseFunction } from "./free-variables.js";
 
@@ -118,7 +118,7 @@ function prepareInline(fn: Function, where: string): PreparedFunction {
   const source = Function.prototype.toString.call(fn);
   const cached = bySource.get(source);
   if (cached) return cached;
-  const label = fn.name || "anonymous function";
+  const label = fn.name || ANONYMOUS_TASK;
   if (isNativeSource(source)) {
     throw new TypeError(
       `${where}: "${label}" is a built-in or bound function, which cannot be sent to a worker by source. ` +

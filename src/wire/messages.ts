@@ -21,6 +21,9 @@
 import type { WireError } from "./errors.js";
 
 /** How a task function travels: by source (compiled once per worker) or by module and export name. */
+/** The name an inline task without a name of its own goes by in messages (FnSpec.name). */
+export const ANONYMOUS_TASK = "anonymous function";
+
 export type FnSpec =
   | { kind: "source"; source: string; name: string; /** Where the caller passed it ("/app/main.ts:12:5"), for the worker's stack frames. */ site?: string }
   | { kind: "module"; url: string; exportName: string };
