@@ -6,6 +6,7 @@
 //   npm run bench -- --scaling         W3's speed-up at 1, 2, 4, 8 and 16 workers
 //   npm run bench -- --monitoring      what progress and pool.stats() cost on W1 and W2
 //   npm run bench -- --cli             multiproc map against GNU parallel and xargs -P
+//   npm run bench -- --cluster         mp.cluster through Redis vs the local Pool and plain BullMQ
 //   options: --only=W1,W4  --peers=multiproc,piscina  --no-write
 // Peers come from the project's node_modules, or from MULTIPROC_BENCH_PEERS=/some/prefix.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -22,6 +23,7 @@ import type { Results, Row, WorkloadId } from "./results.ts";
 import { computeTargets, RAW } from "./targets.ts";
 import { median } from "./stats.ts";
 import { cliBench, formatCli } from "./cli-map.ts";
+import { clusterBench, formatCluster } from "./cluster.ts";
 import { formatMonitoring, monitoringBench } from "./monitoring.ts";
 import { attempt, errorMessage, naRow } from "./workloads/na.ts";
 import { w1 } from "./workloads/w1.ts";
@@ -36,6 +38,7 @@ interface Options {
   scaling: boolean;
   monitoring: boolean;
   cli: boolean;
+  cluster: boolean;
   write: boolean;
   only: Set<string> | null;
   peers: string[] | null;
@@ -51,6 +54,7 @@ function parseArgs(argv: string[]): Options {
     scaling: argv.includes("--scaling"),
     monitoring: argv.includes("--monitoring"),
     cli: argv.includes("--cli"),
+    cluster: argv.includes("--cluster"),
     write: !argv.includes("--no-write"),
     only: only === undefined ? null : new Set(only.toUpperCase().split(",")),
     peers: peers === undefined ? null : peers.split(","),
@@ -254,7 +258,7 @@ function sortRows(rows: Row[]): Row[] {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const config = makeConfig(options.quick);
-  if (options.monitoring || options.cli) {
+  if (options.monitoring || options.cli || options.cluster) {
     // Runs of their own, each with its own table and results file.
     const dir = new URL("./results/", import.meta.url);
     mkdirSync(dir, { recursive: true });
@@ -271,6 +275,11 @@ async function main(): Promise<void> {
       const rows = cliBench(config, log);
       console.log(`\nmultiproc map vs GNU parallel and xargs -P on a JSONL job (${header})\n\n${formatCli(rows)}`);
       write("cli", rows);
+    }
+    if (options.cluster) {
+      const rows = await clusterBench(config, log);
+      console.log(`\nmp.cluster through Redis (${header})\n\n${formatCluster(rows)}`);
+      write("cluster", rows);
     }
     return;
   }

@@ -18,6 +18,7 @@ export interface Command {
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   map: () => import("./map.js"),
   worker: () => import("./worker.js"),
+  dashboard: () => import("./dashboard.js"),
 };
 
 function version(): string {
