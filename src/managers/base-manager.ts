@@ -206,7 +206,7 @@ export class BaseManager {
     return (await client.call(MANAGER, "create", [typeid, encodeFunctions(args, typeid)])) as P;
   }
 
-  /** Stop the server (started here) and wait for it to exit; a connected manager only closes its connection. */
+  /** Stop the server (started here) and wait for it to exit; a connected manager only stops making objects. */
   async shutdown(): Promise<void> {
     const state = this.#state;
     this.#state = "shutdown";
@@ -216,7 +216,9 @@ export class BaseManager {
         await client.call(MANAGER, "shutdown", []);
       } catch {}
     }
-    client?.close();
+    // A connected manager leaves the process's channel to the server open (other proxies use
+    // it; idle, it does not keep the program alive); one started here closes it.
+    if (state === "started") client?.close();
     if (this.#process) {
       await this.#process.join(this.#options.shutdownTimeout ?? 1);
       if (this.#process.isAlive()) {
