@@ -33,15 +33,13 @@ MyManager.register("Foo2", types.makeMaths, { exposed: ["add", "_hidden"] });
 MyManager.register("squares", function* (n: number) {
   for (let i = 0; i < n; i++) yield i * i;
 }, { proxyType: GeneratorProxy });
-MyManager.register("Holder", () => ({
-  items: [] as number[],
-  add(n: number) {
-    this.items.push(n);
-  },
-  iterate() {
-    return this.items[Symbol.iterator]();
-  },
-}), { methodToTypeid: { iterate: "Iterator" } });
+MyManager.register("Holder", () => {
+  const items: number[] = [];
+  return {
+    add: (n: number) => void items.push(n),
+    iterate: () => items[Symbol.iterator](),
+  };
+}, { methodToTypeid: { iterate: "Iterator" } });
 MyManager.register("Iterator", null, { proxyType: GeneratorProxy, createMethod: false });
 MyManager.register("InlineClass", class Greeter {
   greet(name: string) {
