@@ -1,6 +1,7 @@
 // A user's strict TypeScript file, type-checked by scripts/check-package.mjs and
 // scripts/check-types.mjs against the published .d.ts files (never run).
 import * as mp from "multiproc";
+import { Listener } from "multiproc/connection";
 
 export async function main(): Promise<number[]> {
   await using pool = new mp.Pool({ processes: 2, context: "thread" });
@@ -16,6 +17,8 @@ export async function main(): Promise<number[]> {
   const doubled: number[] = await pool.map(tasks.double, squares);
   // @ts-expect-error: a string is not a number
   await pool.map(tasks.double, ["x"]);
+  const listener: mp.connection.Listener | undefined = undefined as Listener | undefined;
+  void listener;
   void item;
   void held;
   return doubled;

@@ -87,5 +87,6 @@ export {
 } from "./errors.js";
 export { cluster, type Cluster, type ClusterOptions, type ClusterPoolOptions } from "./cluster/cluster.js";
 export { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "./cluster/errors.js";
+/** Python's multiprocessing.connection: Listener, Client and wait, with Python's framing and authkey handshake. */
 export * as connection from "./connection/index.js";
 export { AuthenticationError, BufferTooShort } from "./connection/errors.js";

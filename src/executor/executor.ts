@@ -17,6 +17,7 @@ type Fn = (...args: never[]) => unknown;
 /** What the pool under an executor takes: Python's initializer, initargs and max_tasks_per_child, and multiproc's worker options. */
 export type ExecutorOptions = Pick<PoolOptions, "initializer" | "initargs" | "maxTasksPerChild" | "maxHeapMb" | "execArgv" | "env">;
 
+/** Options of an executor's map(): timeout and chunksize, as Python's Executor.map takes. */
 export interface ExecutorMapOptions {
   /** Seconds from the map() call; a result not ready by then rejects the iteration with a TimeoutError, and the futures not yet run are cancelled. */
   timeout?: number;
@@ -24,6 +25,7 @@ export interface ExecutorMapOptions {
   chunksize?: number;
 }
 
+/** Options of an executor's shutdown(): Python's wait and cancel_futures. */
 export interface ShutdownOptions {
   /** Resolve only once every pending future is done and the workers have exited (default true). */
   wait?: boolean;

@@ -31,6 +31,7 @@ export function futureControl<T>(future: Future<T>): FutureControl<T> {
   return controlOf(future);
 }
 
+/** Python's concurrent.futures.Future: the pending result of an executor's submit(), with result(), exception(), cancel() and done callbacks. */
 export class Future<T> {
   static {
     controlOf = <T>(f: Future<T>) => f.#control as FutureControl<T>;

@@ -6,11 +6,16 @@
 import { timeoutError } from "../errors.js";
 import { Future, futureControl } from "./future.js";
 
+/** wait() returns as soon as any future finishes or is cancelled. */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/** wait() returns as soon as any future raises, or when all are done. */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/** wait() returns when every future is done (the default). */
 export const ALL_COMPLETED = "ALL_COMPLETED";
+/** When wait() returns: Python's return_when. */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
+/** Options of wait(): timeout and returnWhen. */
 export interface FuturesWaitOptions {
   /** Seconds; when they pass, wait() resolves with what is done by then. */
   timeout?: number;
