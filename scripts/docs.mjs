@@ -2,7 +2,8 @@
 // `npm run docs`: the API reference in docs/api/ (TypeDoc, from the doc comments of what
 // src/index.ts exports), then a check that every export has a doc comment: for a function, its
 // signature's; members (methods, properties) are TypeDoc's usual job and are not required here.
-// Exit code 1, with the list, when an export is undocumented.
+// Exit code 1, with the list, when an export is undocumented. It also warns about README sections
+// missing from the README's table of contents.
 //
 // Usage: node scripts/docs.mjs            (typedoc.json configures TypeDoc)
 
@@ -34,3 +35,12 @@ if (missing.length > 0) {
   process.exit(1);
 }
 console.log(`multiproc docs: docs/api/index.html, ${project.children?.length ?? 0} exports, each documented`);
+
+// The README's table of contents should list every top-level section (several people add them).
+const readme = readFileSync(join(root, "README.md"), "utf8");
+const contents = readme.slice(readme.indexOf("## Contents"), readme.indexOf("\n## ", readme.indexOf("## Contents") + 1));
+const anchor = (heading) => heading.toLowerCase().replace(/[^\w\s-]/g, "").trim().replace(/\s/g, "-");
+const unlisted = [...readme.matchAll(/^## (.+)$/gm)]
+  .map((m) => m[1].trim())
+  .filter((h) => h !== "Contents" && !contents.includes(`(#${anchor(h)})`));
+if (unlisted.length > 0) console.warn(`multiproc docs: README sections missing from its Contents: ${unlisted.join("; ")}`);
