@@ -1,10 +1,14 @@
 // SharedMemory and ShareableList: named OS blocks (Python's shared_memory), opened by name or
 // received by workers on both contexts, and gone from /dev/shm once their creator is done.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS, assertNoSegmentsLeft } from "./helpers.ts";
+import { CONTEXTS, assertNoSegmentsLeft, waitFor } from "./helpers.ts";
 
 const named = `sync-test-${process.pid}`;
 after(async () => {
@@ -82,6 +86,29 @@ for (const context of CONTEXTS) {
     });
   });
 }
+
+describe("Segments of a creator that was killed (the segment tracker)", () => {
+  const fixture = fileURLToPath(new URL("./fixtures/segment-creator.ts", import.meta.url));
+  for (const context of CONTEXTS) {
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      it(`${signal} of the creator (${context}): its segments leave /dev/shm`, { timeout: 60_000 }, async () => {
+        const child = spawn(process.execPath, ["--import", "tsx", fixture, context], { stdio: ["ignore", "pipe", "inherit"] });
+        try {
+          const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+          const names = JSON.parse(line) as string[];
+          assert.ok(names.length >= 2);
+          for (const name of names) assert.ok(existsSync(`/dev/shm/${name}`), `${name} exists while its creator lives`);
+          child.kill(signal);
+          await once(child, "exit");
+          // Before: they stayed for ever (the unlink-at-exit hooks run on a normal exit only).
+          await waitFor(() => names.every((name) => !existsSync(`/dev/shm/${name}`)), 20_000, `${names.join(", ")} to be unlinked`);
+        } finally {
+          child.kill("SIGKILL");
+        }
+      });
+    }
+  }
+});
 
 describe("SharedMemory.unlink()", () => {
   it("of a block already unlinked throws FileNotFoundError (code ENOENT), as in Python", () => {

@@ -1,4 +1,4 @@
-// Telling that the thread which holds a lock is gone.
+// Telling that the thread which holds a lock is gone (and a few cells all threads of a process share).
 //
 // A process can be asked whether it is alive (the addon's processAlive), a worker thread cannot:
 // its threadId means nothing to the OS. So this process keeps one table in a SharedArrayBuffer,
@@ -14,9 +14,19 @@
 import { threadId, workerData } from "node:worker_threads";
 
 const SLOTS = 16384;
+/** A few cells after the slots that every thread of this process shares (see processCells). */
+const PROCESS_CELLS = 4;
 
 const inherited = (workerData as { multiprocLiveness?: unknown } | null)?.multiprocLiveness;
-const table = new Int32Array(inherited instanceof SharedArrayBuffer ? inherited : new SharedArrayBuffer(SLOTS * 4));
+const table = new Int32Array(inherited instanceof SharedArrayBuffer ? inherited : new SharedArrayBuffer((SLOTS + PROCESS_CELLS) * 4));
+const shared = new Int32Array(table.buffer, SLOTS * 4, PROCESS_CELLS);
+
+/** Cells that all threads of this process see, for state that must be one per process. */
+export function processCells(): Int32Array {
+  return shared;
+}
+/** processCells()[TRACKER_CELL]: the segment tracker's pipe, as fd + 1 (segment-tracker.ts). */
+export const TRACKER_CELL = 0;
 
 /** The table to hand to a new worker thread. */
 export function livenessBuffer(): SharedArrayBuffer {

@@ -6,12 +6,14 @@
 // futex wait / wake across processes. Atomics.load/store/add/compareExchange work on both.
 //
 // Lifetime (process context): the creator unlinks the segment's name when its own object is
-// garbage-collected or when its process exits; workers that mapped it keep their mapping until
-// they drop it. Segments of creators killed before they could unlink are removed by
-// removeStaleSegments(), which the first block created in a process runs.
+// garbage-collected or when its process exits, and a tracker process (segment-tracker.ts) does
+// it when the creator was killed; workers that mapped it keep their mapping until they drop it.
+// Leftovers of older versions or of a killed tracker are removed by removeStaleSegments(),
+// which the first block created in a process runs.
 
 import type { ContextName } from "../backends/backend.js";
 import { createSegment, native, removeStaleSegments, type WaitResult } from "./native.js";
+import { trackSegment, untrackSegment } from "./segment-tracker.js";
 
 export type { WaitResult };
 
@@ -25,6 +27,7 @@ const unlinkWhenCollected = new FinalizationRegistry<string>((name) => {
   try {
     native().unlink(name);
   } catch {}
+  untrackSegment(name);
 });
 
 function ownSegment(name: string, owner: object): void {
@@ -38,11 +41,13 @@ function ownSegment(name: string, owner: object): void {
         try {
           native().unlink(n);
         } catch {}
+        untrackSegment(n);
       }
     });
   }
   creatorNames.add(name);
   unlinkWhenCollected.register(owner, name);
+  trackSegment(name); // unlinked even if this process is killed
 }
 
 /**

@@ -5,10 +5,12 @@
 //
 // Lifetime as in Python: close() unmaps this handle, unlink() (by anyone, once) removes the
 // name; the memory is freed by the kernel when the last mapping goes. Beyond Python: a creator
-// that never calls unlink() unlinks at exit (Python's resource tracker does the same, with a
-// warning), `using shm = new SharedMemory(...)` closes (and, for the creator, unlinks).
+// that never calls unlink() unlinks at exit, or its tracker does once it is killed
+// (segment-tracker.ts; Python's resource tracker does the same, with a warning);
+// `using shm = new SharedMemory(...)` closes (and, for the creator, unlinks).
 
 import { SEGMENT_PREFIX, createSegment, native } from "./native.js";
+import { trackSegment, untrackSegment } from "./segment-tracker.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
 
 /** Options of `new mp.SharedMemory(options)`: the name, whether to create the block, its size. */
@@ -32,10 +34,12 @@ function removeAtExit(name: string): void {
         try {
           native().unlink(n);
         } catch {}
+        untrackSegment(n);
       }
     });
   }
   unlinkAtExit.add(name);
+  trackSegment(name); // unlinked even if this process is killed, as Python's resource tracker does
 }
 
 /** Python's shared_memory.SharedMemory: a named block of bytes that any process can open by name. */
@@ -99,7 +103,7 @@ export class SharedMemory implements Shareable {
    * once, from one user: a name already removed throws FileNotFoundError (code "ENOENT"), as in Python.
    */
   unlink(): void {
-    unlinkAtExit.delete(this.#name);
+    if (unlinkAtExit.delete(this.#name)) untrackSegment(this.#name);
     withName(this.name, () => {
       if (!native().unlink(this.#name)) throw Object.assign(new Error("already unlinked"), { code: "ENOENT" });
     });
@@ -108,7 +112,10 @@ export class SharedMemory implements Shareable {
   /** `using shm = new SharedMemory({ create: true, size })`: closes, and unlinks if this handle created it (unless someone did). */
   [Symbol.dispose](): void {
     this.close();
-    if (this.#creator && unlinkAtExit.delete(this.#name)) native().unlink(this.#name);
+    if (this.#creator && unlinkAtExit.delete(this.#name)) {
+      native().unlink(this.#name);
+      untrackSegment(this.#name);
+    }
   }
 
   [kShareable]() {
