@@ -1,0 +1,139 @@
+// multiproc's Listener/Client against Python's multiprocessing.connection (python3 on the PATH):
+// bytes both ways through the authkey handshake (Python 3.11 here speaks the legacy HMAC-MD5
+// form; multiproc to multiproc speaks the {sha256} form, see connection.test.ts), and a wrong key
+// fails with AuthenticationError on both sides.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import * as mp from "multiproc";
+
+function python(source: string): { child: ChildProcess; lines: AsyncIterator<string>; done: Promise<{ code: number | null; stderr: string }> } {
+  const child = spawn("python3", ["-u", "-c", source], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += String(d)));
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
+  async function* lines() {
+    let buffer = "";
+    for await (const chunk of child.stdout!) {
+      buffer += String(chunk);
+      let i;
+      while ((i = buffer.indexOf("\n")) >= 0) {
+        yield buffer.slice(0, i);
+        buffer = buffer.slice(i + 1);
+      }
+    }
+  }
+  return { child, lines: lines(), done };
+}
+
+async function nextLine(lines: AsyncIterator<string>): Promise<string> {
+  const r = await lines.next();
+  assert.ok(!r.done, "python printed nothing");
+  return r.value;
+}
+
+const addresses: { family: string; address: () => mp.connection.Address; py: (a: mp.connection.Address) => string }[] = [
+  { family: "AF_INET", address: () => ["127.0.0.1", 0], py: (a) => `("127.0.0.1", ${(a as [string, number])[1]})` },
+  { family: "AF_UNIX", address: () => join(tmpdir(), `multiproc-py-${process.pid}-${Math.random().toString(36).slice(2)}`), py: (a) => JSON.stringify(a) },
+];
+
+for (const { family, address, py } of addresses) {
+  describe(`Python interop over ${family}`, () => {
+    it("a multiproc Client talks to a Python Listener (send_bytes/recv_bytes, authkey)", async () => {
+      const bind = family === "AF_INET" ? `("127.0.0.1", 0)` : JSON.stringify(address());
+      const { lines, done } = python(`
+from multiprocessing.connection import Listener
+with Listener(${bind}, authkey=b"py-secret") as l:
+    a = l.address
+    print(a[1] if isinstance(a, tuple) else a)
+    with l.accept() as c:
+        while True:
+            m = c.recv_bytes()
+            if m == b"end":
+                break
+            c.send_bytes(m[::-1] + b"!")
+`);
+      const where = await nextLine(lines);
+      const target: mp.connection.Address = family === "AF_INET" ? ["127.0.0.1", Number(where)] : where;
+      const conn = await mp.connection.Client(target, { authkey: Buffer.from("py-secret") });
+      await conn.sendBytes(Buffer.from("abc"));
+      assert.equal((await conn.recvBytes()).toString(), "cba!");
+      const big = Buffer.alloc(1_000_000, 0x61);
+      await conn.sendBytes(big);
+      assert.equal((await conn.recvBytes()).length, 1_000_001);
+      await conn.sendBytes(Buffer.from("end"));
+      assert.equal((await done).code, 0);
+      await assert.rejects(conn.recvBytes(), mp.EOFError);
+      conn.close();
+    });
+
+    it("a Python Client talks to a multiproc Listener (send_bytes/recv_bytes, authkey)", async () => {
+      await using listener = await mp.connection.Listener(address(), { authkey: "py-secret" });
+      const { done } = python(`
+from multiprocessing.connection import Client
+with Client(${py(listener.address)}, authkey=b"py-secret") as c:
+    c.send_bytes(b"hello")
+    assert c.recv_bytes() == b"HELLO", "upper"
+    c.send_bytes(b"xyz" * 1000)
+    print("ok")
+`);
+      const conn = await listener.accept();
+      assert.equal((await conn.recvBytes()).toString(), "hello");
+      await conn.sendBytes(Buffer.from("HELLO"));
+      assert.equal((await conn.recvBytes()).length, 3000);
+      const { code, stderr } = await done;
+      assert.equal(code, 0, stderr);
+      conn.close();
+    });
+
+    it("a wrong key fails with AuthenticationError on both sides (multiproc Client, Python Listener)", async () => {
+      const bind = family === "AF_INET" ? `("127.0.0.1", 0)` : JSON.stringify(address());
+      const { lines, done } = python(`
+from multiprocessing.connection import Listener
+from multiprocessing import AuthenticationError
+with Listener(${bind}, authkey=b"right") as l:
+    a = l.address
+    print(a[1] if isinstance(a, tuple) else a)
+    try:
+        l.accept()
+        print("accepted")
+    except AuthenticationError as e:
+        print("AuthenticationError", e)
+`);
+      const where = await nextLine(lines);
+      const target: mp.connection.Address = family === "AF_INET" ? ["127.0.0.1", Number(where)] : where;
+      await assert.rejects(mp.connection.Client(target, { authkey: "wrong" }), mp.AuthenticationError);
+      assert.match(await nextLine(lines), /^AuthenticationError/);
+      assert.equal((await done).code, 0);
+    });
+
+    it("a wrong key fails with AuthenticationError on both sides (Python Client, multiproc Listener), which goes on serving", async () => {
+      await using listener = await mp.connection.Listener(address(), { authkey: "right" });
+      const { lines, done } = python(`
+from multiprocessing.connection import Client
+from multiprocessing import AuthenticationError
+try:
+    Client(${py(listener.address)}, authkey=b"wrong")
+    print("connected")
+except AuthenticationError as e:
+    print("AuthenticationError", e)
+`);
+      await assert.rejects(listener.accept(), mp.AuthenticationError);
+      assert.match(await nextLine(lines), /^AuthenticationError/);
+      const { code, stderr } = await done;
+      assert.equal(code, 0, stderr);
+      // The listener still serves a peer with the right key.
+      const good = python(`
+from multiprocessing.connection import Client
+with Client(${py(listener.address)}, authkey=b"right") as c:
+    c.send_bytes(b"fine")
+`);
+      const conn = await listener.accept();
+      assert.equal((await conn.recvBytes()).toString(), "fine");
+      assert.equal((await good.done).code, 0);
+      conn.close();
+    });
+  });
+}

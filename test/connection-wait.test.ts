@@ -1,0 +1,133 @@
+// mp.connection.wait() over sockets, listeners, Pipe ends, Queues and Processes (both contexts),
+// as Python's: the ready subset in the order given, [] at the timeout; and Pipe ends' bytes API
+// (sendBytes/recvBytes/recvBytesInto) with a Process on each context.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as mp from "multiproc";
+import { CONTEXTS } from "./helpers.ts";
+
+const tasks = mp.tasksFrom<typeof import("./fixtures/connection-tasks.ts")>(new URL("./fixtures/connection-tasks.ts", import.meta.url));
+const { wait } = mp.connection;
+
+describe("wait() over sockets and listeners", () => {
+  it("resolves with the connections that have a message, in the order given; [] at the timeout", async () => {
+    await using listener = await mp.connection.Listener(["127.0.0.1", 0], { authkey: "w" });
+    const clients = [];
+    const servers = [];
+    for (let i = 0; i < 3; i++) {
+      const [c, s] = await Promise.all([mp.connection.Client(listener.address, { authkey: "w" }), listener.accept()]);
+      clients.push(c);
+      servers.push(s);
+    }
+    assert.deepEqual(await wait(servers, 0), []);
+    assert.deepEqual(await wait(servers, 0.05), []);
+    const waiting = wait(servers);
+    await clients[2]!.send("two");
+    assert.deepEqual(await waiting, [servers[2]]);
+    await clients[0]!.send("zero");
+    await mp.connection.wait([servers[0]!]);
+    assert.deepEqual(await wait(servers), [servers[0], servers[2]]);
+    // a closed peer makes the connection ready (recv would throw EOFError at once)
+    clients[1]!.close();
+    await servers[0]!.recv();
+    await servers[2]!.recv();
+    assert.deepEqual(await wait(servers), [servers[1]]);
+    await assert.rejects(servers[1]!.recv(), mp.EOFError);
+    for (const c of [...clients, ...servers]) c.close();
+  });
+
+  it("a Listener is ready when a connection waits for accept()", async () => {
+    await using listener = await mp.connection.Listener(["127.0.0.1", 0]);
+    assert.deepEqual(await wait([listener], 0.05), []);
+    const client = mp.connection.Client(listener.address);
+    assert.deepEqual(await wait([listener], 30), [listener]);
+    const server = await listener.accept();
+    assert.deepEqual(await wait([listener], 0), []);
+    (await client).close();
+    server.close();
+  });
+
+  it("rejects what it cannot wait for, naming it", async () => {
+    await assert.rejects(wait([{} as mp.connection.Waitable]), /objects\[0\] cannot be waited for/);
+    await assert.rejects(wait([new mp.Process({ target: () => {} })]), /was not started/);
+    assert.deepEqual(await wait([], 0), []);
+  });
+});
+
+for (const context of CONTEXTS) {
+  describe(`wait() over Pipe ends, Queues and Processes (${context})`, () => {
+    it("Python's docs example: readers from several Processes until each reaches EOF", async () => {
+      const readers: mp.Connection<number>[] = [];
+      const procs = [];
+      for (let i = 0; i < 3; i++) {
+        const [r, w] = mp.Pipe<number>(false, { context });
+        readers.push(r);
+        const p = new mp.Process({ context, target: tasks.sendNumbers, args: [w, 3, 0.01 * (i + 1)] });
+        p.start();
+        w.close(); // as in Python: the worker's copy stays open until it closes it
+        procs.push(p);
+      }
+      const got = new Map<mp.Connection<number>, number[]>(readers.map((r) => [r, []]));
+      const open = new Set(readers);
+      while (open.size > 0) {
+        const ready = await wait([...open], 30);
+        assert.ok(ready.length > 0, "never an empty list without a timeout");
+        for (const r of ready) {
+          try {
+            got.get(r)!.push(await r.recv());
+          } catch (error) {
+            assert.ok(error instanceof mp.EOFError);
+            open.delete(r);
+          }
+        }
+      }
+      for (const r of readers) assert.deepEqual(got.get(r), [0, 1, 2]);
+      for (const p of procs) await p.join();
+    });
+
+    it("a Queue is ready once it has an item; a Process once it exited", async () => {
+      const q = new mp.Queue<string>(0, { context });
+      const [r, w] = mp.Pipe(false, { context });
+      const putter = new mp.Process({ context, target: tasks.putLater, args: [q, "item", 0.1] });
+      putter.start();
+      assert.deepEqual(await wait([q, r], 30), [q]);
+      assert.equal(await q.get(), "item");
+      assert.deepEqual(await wait([q, r], 0.05), [], "nothing left: [] at the timeout");
+      const sleeper = new mp.Process({ context, target: tasks.sleepThenExit, args: [0.1] });
+      sleeper.start();
+      assert.deepEqual(await wait([r, sleeper], 30), [sleeper]);
+      assert.notEqual(sleeper.exitCode, null);
+      await putter.join();
+      assert.deepEqual(await wait([q, sleeper, r, putter], 0), [sleeper, putter], "exited processes stay ready, in the order given");
+      w.close();
+      r.close();
+    });
+
+    it("Pipe ends: sendBytes/recvBytes/recvBytesInto with a Process, BufferTooShort, maxlength", async () => {
+      const [a, b] = mp.Pipe(true, { context });
+      const p = new mp.Process({ context, target: tasks.echoPipeBytes, args: [b] });
+      p.start();
+      await a.sendBytes(Buffer.from("hello world"), 6, 3);
+      assert.equal((await a.recvBytes()).toString(), "row");
+      const big = Buffer.alloc(1024 * 1024, 1); // more than the ring: streamed
+      big[0] = 7;
+      await a.sendBytes(big);
+      const back = await a.recvBytes();
+      assert.equal(back.length, big.length);
+      assert.equal(back[back.length - 1], 7);
+      await a.sendBytes(new Uint8Array([1, 2, 3]));
+      const into = new Uint8Array(4);
+      assert.equal(await a.recvBytesInto(into, 1), 3);
+      assert.deepEqual([...into], [0, 3, 2, 1]);
+      await a.sendBytes(new Uint8Array([1, 2, 3]));
+      const short = await a.recvBytesInto(into, 2).catch((e: unknown) => e);
+      assert.ok(short instanceof mp.BufferTooShort);
+      assert.deepEqual([...short.data], [3, 2, 1]);
+      await a.sendBytes(Buffer.alloc(5, 1));
+      await assert.rejects(a.recvBytes(4), mp.connection.MessageTooLongError);
+      assert.equal(a.closed, true, "a message over maxlength closes the end, as in Python");
+      await p.join();
+      assert.equal(p.exitCode, 0);
+    });
+  });
+}
