@@ -7,6 +7,7 @@
 //   npm run bench -- --monitoring      what progress and pool.stats() cost on W1 and W2
 //   npm run bench -- --cli             multiproc map against GNU parallel and xargs -P
 //   npm run bench -- --cluster         mp.cluster through Redis vs the local Pool and plain BullMQ
+//   npm run bench -- --connection      Listener/Client bytes round trips vs Python's multiprocessing.connection
 //   options: --only=W1,W4  --peers=multiproc,piscina  --no-write
 // Peers come from the project's node_modules, or from MULTIPROC_BENCH_PEERS=/some/prefix.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ import { computeTargets, RAW } from "./targets.ts";
 import { median } from "./stats.ts";
 import { cliBench, formatCli } from "./cli-map.ts";
 import { clusterBench, formatCluster } from "./cluster.ts";
+import { connectionBench, formatConnection } from "./connection.ts";
 import { formatMonitoring, monitoringBench } from "./monitoring.ts";
 import { attempt, errorMessage, naRow } from "./workloads/na.ts";
 import { w1 } from "./workloads/w1.ts";
@@ -39,6 +41,7 @@ interface Options {
   monitoring: boolean;
   cli: boolean;
   cluster: boolean;
+  connection: boolean;
   write: boolean;
   only: Set<string> | null;
   peers: string[] | null;
@@ -55,6 +58,7 @@ function parseArgs(argv: string[]): Options {
     monitoring: argv.includes("--monitoring"),
     cli: argv.includes("--cli"),
     cluster: argv.includes("--cluster"),
+    connection: argv.includes("--connection"),
     write: !argv.includes("--no-write"),
     only: only === undefined ? null : new Set(only.toUpperCase().split(",")),
     peers: peers === undefined ? null : peers.split(","),
@@ -258,7 +262,7 @@ function sortRows(rows: Row[]): Row[] {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const config = makeConfig(options.quick);
-  if (options.monitoring || options.cli || options.cluster) {
+  if (options.monitoring || options.cli || options.cluster || options.connection) {
     // Runs of their own, each with its own table and results file.
     const dir = new URL("./results/", import.meta.url);
     mkdirSync(dir, { recursive: true });
@@ -280,6 +284,11 @@ async function main(): Promise<void> {
       const rows = await clusterBench(config, log);
       console.log(`\nmp.cluster through Redis (${header})\n\n${formatCluster(rows)}`);
       write("cluster", rows);
+    }
+    if (options.connection) {
+      const rows = await connectionBench(config.quick, log);
+      console.log(`\nmultiprocessing.connection bytes round trips, authkey on (${header})\n\n${formatConnection(rows)}`);
+      write("connection", rows);
     }
     return;
   }

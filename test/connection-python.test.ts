@@ -74,12 +74,14 @@ with Listener(${bind}, authkey=b"py-secret") as l:
       const { done } = python(`
 from multiprocessing.connection import Client
 with Client(${py(listener.address)}, authkey=b"py-secret") as c:
+    c.send_bytes(b"b" * 100000)  # at once after the handshake, maybe in the same chunk as its last message
     c.send_bytes(b"hello")
     assert c.recv_bytes() == b"HELLO", "upper"
     c.send_bytes(b"xyz" * 1000)
     print("ok")
 `);
       const conn = await listener.accept();
+      assert.equal((await conn.recvBytes()).length, 100000);
       assert.equal((await conn.recvBytes()).toString(), "hello");
       await conn.sendBytes(Buffer.from("HELLO"));
       assert.equal((await conn.recvBytes()).length, 3000);

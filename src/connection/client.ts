@@ -6,7 +6,7 @@
 
 import { connect, type Socket } from "node:net";
 import { resolveAddress, type Address, type Family } from "./address.js";
-import { HANDSHAKE_MESSAGE_LIMIT, authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
+import { authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
 import { checkMessageSize } from "./listener.js";
 import { SocketConnection, type ConnectionLimits } from "./socket-connection.js";
 
@@ -36,8 +36,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
       resolve(s);
     });
   });
-  const connection = new SocketConnection(socket, a, options, authkey ? HANDSHAKE_MESSAGE_LIMIT : Infinity);
+  const connection = new SocketConnection(socket, a, options, authkey !== null);
   if (authkey) await authenticate(connection, authkey, "client", timeout);
-  connection.authenticated();
   return connection;
 }

@@ -37,6 +37,8 @@ const ALLOWED_DIGESTS = new Map([
 const MAX_DIGEST_NAME = 8;
 /** The largest handshake message Python reads (recv_bytes(256)). */
 export const HANDSHAKE_MESSAGE_LIMIT = 256;
+/** How many messages each side reads during the handshake: a challenge, an answer and a verdict. */
+export const HANDSHAKE_MESSAGES = 3;
 
 /** What the handshake needs of a connection. */
 export interface MessageChannel {

@@ -14,7 +14,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { ClosedError } from "../shared/channel-errors.js";
 import { abortError, timeoutError } from "../errors.js";
 import { resolveAddress, type Address, type Family } from "./address.js";
-import { HANDSHAKE_MESSAGE_LIMIT, authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
+import { authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
 import { Readiness } from "./readiness.js";
 import { SocketConnection, type ConnectionLimits } from "./socket-connection.js";
 
@@ -153,18 +153,14 @@ export class SocketListener {
     }
     const peer: Address = this.#family === "AF_INET" ? [socket.remoteAddress ?? "", socket.remotePort ?? 0] : "";
     const authkey = this.#authkey;
-    const connection = new SocketConnection(socket, peer, this.#limits, authkey ? HANDSHAKE_MESSAGE_LIMIT : Infinity);
+    const connection = new SocketConnection(socket, peer, this.#limits, authkey !== null);
     if (!authkey) {
-      connection.authenticated();
       this.#settle({ connection });
       return;
     }
     this.#inHandshake.add(connection);
     authenticate(connection, authkey, "listener", this.#handshakeTimeout).then(
-      () => {
-        connection.authenticated();
-        this.#settle({ connection });
-      },
+      () => this.#settle({ connection }),
       (error: unknown) => this.#settle({ error }),
     ).finally(() => this.#inHandshake.delete(connection));
   }

@@ -20,6 +20,7 @@ import { MalformedMessageError, MessageTooLongError } from "./errors.js";
 import { FrameReader, SMALL_MESSAGE, frameHeader, smallFrame } from "./framing.js";
 import type { Address } from "./address.js";
 import { Readiness } from "./readiness.js";
+import { HANDSHAKE_MESSAGES, HANDSHAKE_MESSAGE_LIMIT } from "./handshake.js";
 
 /** Bytes of received, unread messages above which the socket stops reading. */
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -37,7 +38,9 @@ type Waiter = { resolve: () => void; reject: (e: unknown) => void };
 export class SocketConnection<T = unknown> {
   readonly #socket: Socket;
   readonly #reader: FrameReader;
-  #maxMessageSize: number;
+  readonly #maxMessageSize: number;
+  /** Handshake messages still to come from the peer: the limit rises after the last one, at that very byte. */
+  #handshakeMessagesLeft: number;
   readonly #messages: Buffer[] = [];
   #head = 0;
   #queuedBytes = 0;
@@ -51,12 +54,16 @@ export class SocketConnection<T = unknown> {
   /** @internal The peer's address as Python's getpeername() gives it. */
   readonly peerAddress: Address;
 
-  /** @internal Listener.accept() and Client() make these; `limit`: the frame limit until the handshake passes. */
-  constructor(socket: Socket, peerAddress: Address, limits: ConnectionLimits, limit: number) {
+  /**
+   * @internal Listener.accept() and Client() make these. `authkey`: whether a handshake comes
+   * first; its messages (HANDSHAKE_MESSAGES of them, each way) are read with a limit of 256 bytes.
+   */
+  constructor(socket: Socket, peerAddress: Address, limits: ConnectionLimits, authkey: boolean) {
     this.#socket = socket;
     this.peerAddress = peerAddress;
     this.#maxMessageSize = limits.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.#reader = new FrameReader(limit);
+    this.#handshakeMessagesLeft = authkey ? HANDSHAKE_MESSAGES : 0;
+    this.#reader = new FrameReader(authkey ? HANDSHAKE_MESSAGE_LIMIT : this.#maxMessageSize);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("end", () => {
@@ -77,11 +84,6 @@ export class SocketConnection<T = unknown> {
       for (const w of this.#drainWaiters) w.resolve();
       this.#drainWaiters.clear();
     });
-  }
-
-  /** @internal After the handshake: from now on messages up to maxMessageSize are accepted. */
-  authenticated(): void {
-    this.#reader.limit = this.#maxMessageSize;
   }
 
   get closed(): boolean {
@@ -233,6 +235,8 @@ export class SocketConnection<T = unknown> {
     if (this.#end) return;
     try {
       this.#reader.push(chunk, (message) => {
+        // The peer may send its first message in the same chunk as its last handshake message.
+        if (this.#handshakeMessagesLeft > 0 && --this.#handshakeMessagesLeft === 0) this.#reader.limit = this.#maxMessageSize;
         this.#messages.push(message);
         this.#queuedBytes += message.length;
       });
