@@ -44,6 +44,7 @@ export class ManagerServer {
   #nextObject = 1;
   #nextCaller = 1;
   #listener: ChannelServer | null = null;
+  #listening: Promise<Address> | null = null;
   #closing: Promise<void> | null = null;
   readonly #stopped: Promise<void>;
   #stop!: () => void;
@@ -62,8 +63,13 @@ export class ManagerServer {
     return this.#listener?.address ?? this.requestedAddress;
   }
 
-  async listen(): Promise<Address> {
-    this.#listener ??= await listen(this.requestedAddress, {
+  /** Start listening (once, however often it is called); resolves with the address. */
+  listen(): Promise<Address> {
+    return (this.#listening ??= this.#listen());
+  }
+
+  async #listen(): Promise<Address> {
+    this.#listener = await listen(this.requestedAddress, {
       authkey: this.authkey,
       onChannel: (channel) => {
         const caller = this.#nextCaller++;
@@ -87,6 +93,7 @@ export class ManagerServer {
   shutdown(): Promise<void> {
     return (this.#closing ??= (async () => {
       for (const channel of this.#channels) channel.close();
+      await this.#listening?.catch(() => {});
       await this.#listener?.close();
       for (const served of this.#objects.values()) {
         const stop = served.obj[kServantShutdown as unknown as string];
