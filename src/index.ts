@@ -84,7 +84,12 @@ export {
   ClosureError,
   CloneError,
   ProcessStateError,
+  MultiprocError,
+  isMultiprocError,
+  TimeoutError,
 } from "./errors.js";
+export { NativeAddonUnavailableError } from "./shared/native.js";
+export { getLogger, logToStderr, LogLevel, Logger, type LogLevelName, type LogRecord, type LogHandler } from "./log.js";
 export { cluster, type Cluster, type ClusterOptions, type ClusterPoolOptions } from "./cluster/cluster.js";
 export { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "./cluster/errors.js";
 /** Python's multiprocessing.connection: Listener, Client and wait, with Python's framing and authkey handshake. */

@@ -7,6 +7,7 @@ import type { ContextName, ExitInfo, SpawnWorker, WorkerHandle } from "./backend
 import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
 import { whileAwaited } from "./hold-event-loop.js";
+import { loggingForWorkers } from "./log.js";
 import { recordLends } from "./shared/pipe.js";
 import { encodeShareables, findThreadOnlyShareable } from "./shared/shareable.js";
 import { currentProcess } from "./current.js";
@@ -167,7 +168,7 @@ export class Process<A extends unknown[] = unknown[]> {
       throw error;
     }
     active.add(this as unknown as Process<unknown[]>);
-    this.#handle.send({ t: "process", name: this.name, target, args, revive, daemon: this.daemon, parentName: currentProcess().name });
+    this.#handle.send({ t: "process", name: this.name, target, args, revive, daemon: this.daemon, parentName: currentProcess().name, log: loggingForWorkers() });
     if (this.daemon) this.#handle.unref();
   }
 

@@ -12,7 +12,7 @@ import { StringDecoder } from "node:string_decoder";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { ContextName } from "../backends/backend.js";
-import { InitializerError } from "../errors.js";
+import { abortError, InitializerError } from "../errors.js";
 import { Pool } from "../pool/pool.js";
 import { ProgressTracker } from "../pool/progress.js";
 import { tasksFrom } from "../task/task-function.js";
@@ -190,10 +190,10 @@ async function mapLines(args: MapArgs): Promise<number> {
     return 2;
   }
   const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort(new DOMException("interrupted", "AbortError"));
+  const onSigint = () => interrupt.abort(abortError(undefined, "interrupted"));
   process.once("SIGINT", onSigint);
   // A reader that went away (`| head`) ends the run as SIGPIPE would (exit 141), quietly.
-  const out = new Output(() => interrupt.abort(new DOMException("stdout was closed", "AbortError")));
+  const out = new Output(() => interrupt.abort(abortError(undefined, "stdout was closed")));
   const progress = args.progress ? ProgressTracker.start("multiproc map", true, null) : undefined;
   let failed = 0;
   let code = 0;

@@ -1,10 +1,12 @@
 // The named errors of the cluster (mp.cluster, `multiproc worker`): what goes wrong between a
 // caller, Redis and the workers. Errors thrown by tasks keep their own class name, as locally.
 
+import { MultiprocError, multiprocErrors } from "../errors.js";
+
 /** Redis did not answer for the cluster's `unavailableTimeout`: pending calls reject with this, never hang. */
-export class ClusterConnectionError extends Error {
+export class ClusterConnectionError extends MultiprocError {
   override name = "ClusterConnectionError";
-  readonly code = "MULTIPROC_REDIS_UNAVAILABLE";
+  override readonly code = "MULTIPROC_REDIS_UNAVAILABLE";
 }
 
 /**
@@ -12,9 +14,9 @@ export class ClusterConnectionError extends Error {
  * function without the opt-in (`--allow-inline` on the workers and an `authkey` on both sides),
  * or a job whose signature is missing or wrong. Nothing of it ran.
  */
-export class ForbiddenTaskError extends Error {
+export class ForbiddenTaskError extends MultiprocError {
   override name = "ForbiddenTaskError";
-  readonly code = "MULTIPROC_TASK_FORBIDDEN";
+  override readonly code = "MULTIPROC_TASK_FORBIDDEN";
 }
 
 /** A job (one chunk of a call, serialized) is bigger than the cluster's `maxJobBytes`; it was not queued. */
@@ -31,3 +33,5 @@ export class JobTooLargeError extends RangeError {
     super(message);
   }
 }
+
+multiprocErrors(ClusterConnectionError, ForbiddenTaskError, JobTooLargeError);

@@ -5,12 +5,14 @@
 // `for await (const x of ...)` as what a thenable resolves to: with a then(), the futures that
 // asCompleted() yields would be typed as their results. `await future.result()`, as in Python.
 
-import { timeoutError } from "../errors.js";
+import { MultiprocError, multiprocErrors, timeoutError } from "../errors.js";
 
 /** A future that was cancelled before it ran: what result() and exception() raise for it. */
-export class CancelledError extends Error {
+export class CancelledError extends MultiprocError {
   override name = "CancelledError";
+  override readonly code = "MULTIPROC_CANCELLED";
 }
+multiprocErrors(CancelledError);
 
 type State = "PENDING" | "RUNNING" | "CANCELLED" | "FINISHED";
 

@@ -3,6 +3,7 @@
 
 import { Empty, Full } from "../shared/channel-errors.js";
 import { deadlineAfter, WaitList } from "./wait-list.js";
+import { TimeoutError } from "../errors.js";
 
 export class QueueServant {
   readonly #items: unknown[] = [];
@@ -100,7 +101,7 @@ export class JoinableQueueServant extends QueueServant {
     const deadline = deadlineAfter(timeout);
     while (this.#unfinished > 0) {
       if (!(await this.#allDone.park(deadline)) && this.#unfinished > 0) {
-        throw new DOMException(`JoinableQueue.join() timed out after ${timeout} s`, "TimeoutError");
+        throw new TimeoutError(`JoinableQueue.join() timed out after ${timeout} s`);
       }
     }
   }

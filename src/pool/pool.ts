@@ -8,6 +8,7 @@ import { cpuCount } from "../cpu.js";
 import { CloneError } from "../errors.js";
 import type { Context } from "../context.js";
 import { whileAwaited } from "../hold-event-loop.js";
+import { logDebug } from "../log.js";
 import { resolveContext } from "../start-method.js";
 import { prepareFunction, type PreparedFunction, type TaskFunction } from "../task/task-function.js";
 import { encodeShareables, sharesAnything } from "../shared/shareable.js";
@@ -205,11 +206,13 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
 
   /** No more calls; work already submitted finishes, then the workers exit. */
   close(): void {
+    logDebug("closing pool");
     this.#scheduler.close();
   }
 
   /** Stop every worker now; every pending call rejects with PoolClosedError. Resolves when all have exited. */
   terminate(): Promise<void> {
+    logDebug("terminating pool");
     return whileAwaited(this.#scheduler.terminate());
   }
 
@@ -224,6 +227,7 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     if (this.#scheduler.state === "running") {
       return Promise.reject(new Error("Pool.join(): the pool is still running; call close() or terminate() first"));
     }
+    logDebug("joining pool");
     // Idle workers are unreferenced; the program must not end while this is awaited.
     return whileAwaited(this.#scheduler.allExited());
   }

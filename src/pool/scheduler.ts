@@ -12,7 +12,9 @@
 
 import type { ContextName, ExitInfo, SpawnWorker } from "../backends/backend.js";
 import { CloneError, InitializerError, PoolClosedError, WorkerLostError } from "../errors.js";
-import { deserializeError, pointAtCaller } from "../wire/errors.js";
+import { deserializeError, loadErrorClasses, pointAtCaller, type WireError } from "../wire/errors.js";
+import { holdEventLoop } from "../hold-event-loop.js";
+import { logDebug, loggingForWorkers } from "../log.js";
 import { type FnSpec, type FromWorker, type WireResults } from "../wire/messages.js";
 import { tasksToSend } from "./batching.js";
 import { encodeBatch, findUnsendable } from "./encode-batch.js";
@@ -185,9 +187,12 @@ export class Scheduler {
     });
     this.#slots.add(slot);
     const { initializer, initargs, reviveInitargs } = this.#opts;
-    slot.handle.send({ t: "init", name: slot.name, index: workerCounter, initializer, initargs, revive: reviveInitargs });
+    slot.handle.send({ t: "init", name: slot.name, index: workerCounter, initializer, initargs, revive: reviveInitargs, log: loggingForWorkers() });
     if (!this.#keepAlive.referenced) slot.handle.unref();
     this.#opts.monitor.workerStarted(slot, replacing);
+    const id = this.#opts.context === "thread" ? "thread" : "pid";
+    if (replacing) logDebug("added worker %s (%s %d), replacing %s", slot.name, id, slot.handle.id, replacing.name);
+    else logDebug("added worker %s (%s %d)", slot.name, id, slot.handle.id);
   }
 
   #onMessage(slot: WorkerSlot, msg: FromWorker): void {
@@ -240,16 +245,29 @@ export class Scheduler {
         task.state = "queued";
         task.slot = null;
         this.#queue.unshiftAll([task]);
-      } else if (error) this.#settle(task, false, deserializeError(error, task.caller?.stack));
+      } else if (error) this.#settleFailed(task, error);
       else this.#settle(task, true, values[i]);
     }
     this.#pump();
     this.#maybeFinishClose();
   }
 
+  /** A task's error, rebuilt; when its class comes from a task module not yet imported here, once it is. */
+  #settleFailed(task: Task, error: WireError): void {
+    const loading = loadErrorClasses(error);
+    if (!loading) return this.#settle(task, false, deserializeError(error, task.caller?.stack));
+    task.slot = null; // answered: a cancel meanwhile must not stop the worker
+    const release = holdEventLoop(); // the pool may be idle while the import runs
+    void loading.then(() => {
+      release();
+      this.#settle(task, false, deserializeError(error, task.caller?.stack));
+    });
+  }
+
   #onExit(slot: WorkerSlot, info: ExitInfo): void {
     this.#slots.delete(slot);
     this.#opts.monitor.workerExited(slot, info);
+    logDebug("worker %s %s", slot.name, describeExit(info));
     const unanswered = slot.takeUnanswered().filter((t) => t.state === "running");
     // A worker that dies before it is ready counts as a failure to start, unless it was killed
     // from outside (SIGKILL, SIGTERM): that says nothing about whether the next one can start.

@@ -36,8 +36,20 @@ function sourceURL(spec: Extract<FnSpec, { kind: "source" }>): string {
   return `multiproc:inline-task/${task}${spec.site ? `@${spec.site.replace(/\s/g, "%20")}` : ""}`;
 }
 
+/** The task modules imported here, by URL: where an error's class is looked up (wire/errors.ts). */
+const taskModules = new Map<string, Record<string, unknown>>();
+
+/** The loaded task module and export name under which `value` is exported, if any. */
+export function taskModuleExportOf(value: unknown): { url: string; exportName: string } | undefined {
+  for (const [url, mod] of taskModules) {
+    for (const exportName of Object.keys(mod)) if (mod[exportName] === value) return { url, exportName };
+  }
+  return undefined;
+}
+
 export async function importFunction(spec: Extract<FnSpec, { kind: "module" }>): Promise<AnyFunction> {
   const mod = (await importModule(spec.url)) as Record<string, unknown>;
+  taskModules.set(spec.url, mod);
   const fn = mod[spec.exportName];
   if (typeof fn !== "function") {
     const exported = Object.keys(mod).filter((k) => typeof mod[k] === "function");

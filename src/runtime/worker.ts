@@ -6,7 +6,7 @@ import { Worker, parentPort, workerData } from "node:worker_threads";
 import { setCurrentProcess } from "../current.js";
 import { CloneError } from "../errors.js";
 import { findUncloneable } from "../wire/clone-check.js";
-import { serializeError } from "../wire/errors.js";
+import { findErrorClassesWith, serializeError } from "../wire/errors.js";
 import type { WireError } from "../wire/errors.js";
 import {
   ONE_RESULT,
@@ -22,7 +22,8 @@ import { beforeExit } from "../shared/before-exit.js";
 import { decodeShareables } from "../shared/shareable.js";
 import { native } from "../shared/native.js";
 import { packNumbers } from "../wire/numbers.js";
-import { loadFunction } from "./load-function.js";
+import { loadFunction, taskModuleExportOf } from "./load-function.js";
+import { getLogger, logDebug, logToStderr } from "../log.js";
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -57,6 +58,8 @@ function collectTransferables(value: unknown, into: ArrayBuffer[]): void {
 }
 
 const functions = new Map<number, AnyFunction | { failed: unknown }>();
+// An error whose class a task module exports arrives in the parent as an instance of that class.
+findErrorClassesWith(taskModuleExportOf);
 let name = (workerData as { multiprocName?: string } | null)?.multiprocName ?? `worker-${process.pid}`;
 
 // ---- running tasks --------------------------------------------------------------------------
@@ -268,6 +271,7 @@ let initializing = false;
 async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
   name = msg.name;
   setCurrentProcess({ name, context, daemon: true }); // pool workers are daemons, as Python's
+  if (msg.log !== undefined) logToStderr(msg.log);
   initializing = true;
   try {
     if (msg.revive) await loadRevivers();
@@ -289,14 +293,19 @@ async function onInit(msg: Extract<ToWorker, { t: "init" }>): Promise<void> {
 async function onProcess(msg: Extract<ToWorker, { t: "process" }>): Promise<void> {
   name = msg.name;
   setCurrentProcess({ name, context, daemon: msg.daemon, parentName: msg.parentName });
+  if (msg.log !== undefined) logToStderr(msg.log);
   try {
     if (context === "process") startParentWatchdog();
     if (msg.revive) await loadRevivers();
     const args = msg.revive ? decodeShareables(msg.args) : msg.args;
-    await (await loadFunction(msg.target))(...args);
+    const target = await loadFunction(msg.target);
+    getLogger().info("child process calling self.run()"); // Python's words
+    await target(...args);
+    getLogger().info("process exiting with exitcode 0");
     exitWhenFlushed(0);
   } catch (error) {
     process.stderr.write(`Process ${name}:\n${error instanceof Error ? error.stack ?? String(error) : String(error)}\n`);
+    getLogger().info("process exiting with exitcode 1");
     exitWhenFlushed(1);
   }
 }
@@ -335,6 +344,7 @@ function onMessage(msg: ToWorker): void {
       void onProcess(msg);
       return;
     case "exit":
+      logDebug("worker got the exit message -- exiting when idle");
       if (!draining && !initializing && waiting.length === 0) exitWhenFlushed(0);
       exitWhenIdle = true;
       return;

@@ -6,6 +6,7 @@
 import { Queue, reviveQueue, type QueueOptions, type QueueState, type QueueType } from "./queue.js";
 import { registerShareable } from "./shareable.js";
 import { runAsync, runSync, timeLeft } from "./wait-loop.js";
+import { TimeoutError } from "../errors.js";
 
 export class JoinableQueue<T = unknown> extends Queue<T> {
   static override readonly queueType: QueueType = "JoinableQueue";
@@ -47,7 +48,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 }
 
 function joinTimedOut(timeout: number | null | undefined): Error {
-  return new DOMException(`JoinableQueue.join() timed out after ${timeout} s with work unfinished`, "TimeoutError");
+  return new TimeoutError(`JoinableQueue.join() timed out after ${timeout} s with work unfinished`);
 }
 
 registerShareable("JoinableQueue", (state) => reviveQueue(state as QueueState, () => new JoinableQueue()));

@@ -23,6 +23,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { MultiprocError, multiprocErrors } from "../errors.js";
 
 /** Result of a futex wait, with the meanings of `Atomics.wait`'s results. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
@@ -58,10 +59,11 @@ export interface ShmBinding {
 }
 
 /** The addon was not built (or cannot load here). Process-context shared memory needs it. */
-export class NativeAddonUnavailableError extends Error {
+export class NativeAddonUnavailableError extends MultiprocError {
   override readonly name = "NativeAddonUnavailableError";
-  readonly code = "ERR_MULTIPROC_NATIVE_UNAVAILABLE";
+  override readonly code = "ERR_MULTIPROC_NATIVE_UNAVAILABLE";
 }
+multiprocErrors(NativeAddonUnavailableError);
 
 // src/shared/native.ts and dist/shared/native.js are both two levels below the package root.
 const addonPath = fileURLToPath(new URL("../../native/build/Release/multiproc_shm.node", import.meta.url));

@@ -23,6 +23,7 @@ import { kShareable, noteShareableCreated, registerShareable, type Shareable } f
 import { InOrder, SLICE, WOKE, runAsync, runSync, type Op, type Resume } from "./wait-loop.js";
 import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } from "../connection/bytes.js";
 import { MessageTooLongError } from "../connection/errors.js";
+import { TimeoutError } from "../errors.js";
 
 /** Options of mp.Pipe(): the context and the capacity of each direction's buffer. */
 export interface PipeOptions {
@@ -115,7 +116,7 @@ function* watchingOtherEnd<T>(op: Op<T>, hold: EndHold): Op<T> {
 }
 
 function timedOut(what: string, timeout: number | null | undefined): Error {
-  return new DOMException(`Connection.${what}() timed out after ${timeout} s`, "TimeoutError");
+  return new TimeoutError(`Connection.${what}() timed out after ${timeout} s`);
 }
 
 /** One end of a Pipe. Get one from Pipe(); it can be passed to Processes and Pool tasks. */

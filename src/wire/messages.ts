@@ -70,10 +70,10 @@ export type RunOne = [typeof ONE_TASK, number, number, number, ...unknown[]];
 export type OneResult = [typeof ONE_RESULT, number, unknown, number];
 
 export type ToWorker =
-  | { t: "init"; name: string; index: number; initializer?: FnSpec; initargs?: unknown[]; revive?: boolean }
+  | { t: "init"; name: string; index: number; initializer?: FnSpec; initargs?: unknown[]; revive?: boolean; /** Log to stderr at this level, as the parent does (mp.logToStderr). */ log?: number }
   | ({ t: "run"; defs?: [number, FnSpec][] } & WireBatch)
   | RunOne
-  | { t: "process"; name: string; target: FnSpec; args: unknown[]; revive?: boolean; daemon?: boolean; parentName?: string }
+  | { t: "process"; name: string; target: FnSpec; args: unknown[]; revive?: boolean; /** As init's. */ log?: number; daemon?: boolean; parentName?: string }
   | { t: "exit" };
 
 /**
