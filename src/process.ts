@@ -233,6 +233,16 @@ export class Process<A extends unknown[] = unknown[]> {
     return this.#exitCode;
   }
 
+  /**
+   * What mp.connection.wait() waits on for this process's exit, as Python's `p.sentinel` (a file
+   * descriptor there): the Process itself, ready in wait() once it has exited.
+   */
+  get sentinel(): this {
+    this.#checkOpen();
+    if (!this.#exited) throw new ProcessStateError(`Process ${this.name}: a process that was not started has no sentinel`);
+    return this;
+  }
+
   /** The OS process id once started (for a thread, this process's own id). */
   get pid(): number | undefined {
     this.#checkOpen();

@@ -49,7 +49,8 @@ describe("wait() over sockets and listeners", () => {
 
   it("rejects what it cannot wait for, naming it", async () => {
     await assert.rejects(wait([{} as mp.connection.Waitable]), /objects\[0\] cannot be waited for/);
-    await assert.rejects(wait([new mp.Process({ target: () => {} })]), /was not started/);
+    await assert.rejects(wait([new mp.Process({ target: () => {} })]), /objects\[0\]: .*not started/);
+    assert.throws(() => new mp.Process({ target: () => {} }).sentinel, mp.ProcessStateError);
     assert.deepEqual(await wait([], 0), []);
   });
 });
@@ -95,7 +96,7 @@ for (const context of CONTEXTS) {
       assert.deepEqual(await wait([q, r], 0.05), [], "nothing left: [] at the timeout");
       const sleeper = new mp.Process({ context, target: tasks.sleepThenExit, args: [0.1] });
       sleeper.start();
-      assert.deepEqual(await wait([r, sleeper], 30), [sleeper]);
+      assert.deepEqual(await wait([r, sleeper.sentinel], 30), [sleeper], "p.sentinel, as in Python");
       assert.notEqual(sleeper.exitCode, null);
       await putter.join();
       assert.deepEqual(await wait([q, sleeper, r, putter], 0), [sleeper, putter], "exited processes stay ready, in the order given");

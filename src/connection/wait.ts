@@ -3,7 +3,7 @@
 //
 // Ready means what it means in Python: a connection (socket or Pipe end) has a message to read
 // or has ended, so recv would not wait; a Listener has a connection for accept(); a Queue has an
-// item to get (Python passes `q._reader`); a Process (or its `sentinel`) has exited.
+// item to get (Python passes `q._reader`); a Process (or its `sentinel`, the Process itself) has exited.
 //
 // Sockets and listeners say when they become ready (events). A Pipe end is asked with poll(),
 // which sleeps on the shared memory itself and wakes at once; a Queue is looked at every few
@@ -60,7 +60,11 @@ function check(objects: readonly unknown[]): asserts objects is Waitable[] {
   objects.forEach((o, i) => {
     if (o instanceof SocketConnection || o instanceof SocketListener || o instanceof Connection || o instanceof QueueBase) return;
     if (o instanceof Process) {
-      if (o.pid === undefined && o.exitCode === null) throw new TypeError(`wait(): objects[${i}] is a Process that was not started (it has no sentinel yet)`);
+      try {
+        void o.sentinel; // throws for a process not started (or closed), as Python's does
+      } catch (error) {
+        throw new TypeError(`wait(): objects[${i}]: ${(error as Error).message}`, { cause: error });
+      }
       return;
     }
     throw new TypeError(
