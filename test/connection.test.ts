@@ -127,6 +127,14 @@ describe("Listener/Client options", () => {
     await assert.rejects(mp.connection.Listener(a.address), { code: "EADDRINUSE" });
   });
 
+  it("a socket connection or listener passed to a worker is a CloneError that says to pass the address instead", async () => {
+    await using listener = await mp.connection.Listener(["127.0.0.1", 0]);
+    await using client = await mp.connection.Client(listener.address);
+    assert.throws(() => new mp.Process({ target: (c: unknown) => c, args: [client] }).start(), (e: unknown) => e instanceof mp.CloneError && /args\[0\].*pass_its_address_and_connect_in_the_worker/.test(e.message));
+    await assert.rejects(new mp.Queue().put(listener), (e: unknown) => e instanceof mp.CloneError && /Listener_stays_in_the_process/.test(e.message));
+    (await listener.accept()).close();
+  });
+
   it("mp.connection.Connection is the Pipe end; the subpath export is the same namespace", async () => {
     assert.equal(mp.connection.Connection, mp.Connection);
     const sub = await import("multiproc/connection");

@@ -11,11 +11,13 @@
 // the bound address (the port, when port 0 asked for any) is known only once it is bound.
 
 import { createServer, type Server, type Socket } from "node:net";
+import { inspect } from "node:util";
 import { ClosedError } from "../shared/channel-errors.js";
 import { abortError, timeoutError } from "../errors.js";
 import { resolveAddress, type Address, type Family } from "./address.js";
 import { authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
 import { Readiness } from "./readiness.js";
+import { refuseClone } from "./stays-local.js";
 import { SocketConnection, type ConnectionLimits } from "./socket-connection.js";
 
 export interface ListenerOptions extends ConnectionLimits {
@@ -40,6 +42,8 @@ export interface AcceptOptions {
 type Outcome = { connection: SocketConnection } | { error: unknown };
 
 export class SocketListener {
+  /** @internal Makes structured clone refuse this object, with a reason (stays-local.ts). */
+  readonly cannotBeSent = refuseClone("Listener");
   readonly #server: Server;
   readonly #family: Family;
   readonly #address: Address;
@@ -140,6 +144,10 @@ export class SocketListener {
     this.#server.close();
     this.#closing = new Promise<void>((resolve) => setImmediate(resolve));
     return this.#closing;
+  }
+
+  [inspect.custom](): string {
+    return `<Listener ${this.#family} address=${JSON.stringify(this.#address)}${this.#closed ? " closed" : ""}>`;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -12,6 +12,7 @@
 // caller may reuse its buffer after that (Python's send_bytes blocks until then too).
 
 import type { Socket } from "node:net";
+import { inspect } from "node:util";
 import { deserialize } from "node:v8";
 import { BrokenPipeError, ClosedError, EOFError } from "../shared/channel-errors.js";
 import { encodeItem } from "../shared/item-codec.js";
@@ -20,6 +21,7 @@ import { MalformedMessageError, MessageTooLongError } from "./errors.js";
 import { FrameReader, SMALL_MESSAGE, frameHeader, smallFrame } from "./framing.js";
 import type { Address } from "./address.js";
 import { Readiness } from "./readiness.js";
+import { refuseClone } from "./stays-local.js";
 import { HANDSHAKE_MESSAGES, HANDSHAKE_MESSAGE_LIMIT } from "./handshake.js";
 
 /** Bytes of received, unread messages above which the socket stops reading. */
@@ -51,6 +53,8 @@ export class SocketConnection<T = unknown> {
   #closed = false;
   readonly #readiness = new Readiness(() => this.#ready());
   readonly #drainWaiters = new Set<Waiter>();
+  /** @internal Makes structured clone refuse this object, with a reason (stays-local.ts). */
+  readonly cannotBeSent = refuseClone("Connection");
   /** @internal The peer's address as Python's getpeername() gives it. */
   readonly peerAddress: Address;
 
@@ -279,6 +283,10 @@ export class SocketConnection<T = unknown> {
     this.#writeError ??= new ClosedError("Connection: this connection is closed");
     this.#socket.destroy();
     this.#wake();
+  }
+
+  [inspect.custom](): string {
+    return `<SocketConnection peer=${JSON.stringify(this.peerAddress)}${this.#closed ? " closed" : ""}>`;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
