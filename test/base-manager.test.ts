@@ -157,6 +157,17 @@ describe("remote managers", () => {
     await client.shutdown();
   });
 
+  it("a wrong authkey is refused with AuthenticationError; the manager goes on serving", async () => {
+    await using manager = await mp.Manager({ address: ["127.0.0.1", 0], authkey: "right" });
+    await assert.rejects(new mp.SyncManager({ address: manager.address, authkey: "wrong" }).connect(), mp.AuthenticationError);
+    await assert.rejects(new mp.SyncManager({ address: manager.address, authkey: null }).connect(), mp.ManagerClosedError);
+    const d = await manager.dict<string, boolean>();
+    await d.set("still", true);
+    assert.equal(await d.get("still"), true);
+    const other = await new mp.SyncManager({ address: manager.address, authkey: "right" }).connect();
+    assert.equal((await other.list([1])).typeid, "list");
+  });
+
   it("refuses to listen on a non-loopback address without an authkey unless told", async () => {
     await assert.rejects(mp.Manager({ address: ["0.0.0.0", 0] }), /refusing to listen on 0\.0\.0\.0:0.*without an authkey/);
     await assert.rejects(mp.Manager({ address: ["", 0], authkey: null }), /every interface/);

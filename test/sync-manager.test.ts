@@ -96,6 +96,22 @@ for (const context of CONTEXTS) {
       assert.equal(await ns.get("y", "dflt"), "dflt");
     });
 
+    it("Python's docs example: f(d, l) in a Process changes the manager's dict and list", async () => {
+      const d = await manager.dict<number | string, string | number | null>();
+      const l = await manager.list(Array.from({ length: 10 }, (_, i) => i));
+      const f = async (d: mp.DictProxy<number | string, string | number | null>, l: mp.ListProxy<number>) => {
+        await d.set(1, "1");
+        await d.set("2", 2);
+        await d.set(0.25, null);
+        await l.reverse();
+      };
+      const p = new mp.Process({ context, target: f, args: [d, l] });
+      p.start();
+      await p.join();
+      assert.deepEqual(await d.copy(), new Map<number | string, string | number | null>([[1, "1"], ["2", 2], [0.25, null]]));
+      assert.deepEqual(await l.copy(), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    });
+
     it("proxies passed to a Process reach the same objects", async () => {
       const d = await manager.dict<string, number>();
       const l = await manager.list<number>();

@@ -11,7 +11,7 @@ import { isTaskRef, prepareFunction } from "../task/task-function.js";
 import type { WireError } from "../wire/errors.js";
 import { ManagerClosedError, rebuildRemoteError } from "./errors.js";
 import { FN_MARK, OK, type Reply, type Request } from "./protocol.js";
-import { connect, type Address, type Channel } from "./transport.js";
+import { AuthenticationError, connect, type Address, type Channel } from "./transport.js";
 
 interface Pending {
   resolve(value: unknown): void;
@@ -50,7 +50,8 @@ export class ManagerClient {
 
   /** The shared client of the manager at `address`. */
   static for(address: Address, authkey: Uint8Array | null): ManagerClient {
-    const key = addressKey(address);
+    // Keyed by the authkey too: a client with another key must not borrow an authenticated channel.
+    const key = `${addressKey(address)}#${authkey ? Buffer.from(authkey).toString("hex") : ""}`;
     let client = clients.get(key);
     if (!client) {
       client = new ManagerClient(address, authkey);
@@ -81,13 +82,11 @@ export class ManagerClient {
   }
 
   #send(id: number, request: Request): void {
-    try {
-      this.#live!.send(request);
-    } catch (error) {
+    this.#live!.send(request).catch((error: unknown) => {
       const bad = findUncloneable(request[3], "args");
       const why = bad ? new CloneError(`proxy.${request[2]}: ${bad.path} cannot be sent to the manager: it ${bad.reason}`, bad.path, error) : error;
       this.#settle(id)?.reject(why);
-    }
+    });
   }
 
   async #connect(): Promise<Channel> {
@@ -101,6 +100,7 @@ export class ManagerClient {
       return channel;
     } catch (error) {
       this.#channel = null;
+      if (error instanceof AuthenticationError) throw error;
       throw new ManagerClosedError(
         `cannot reach the manager at ${describeAddress(this.address)}: ${(error as Error).message ?? String(error)} ` +
           `(it was shut down, or its process exited)`,
@@ -151,7 +151,7 @@ export class ManagerClient {
   /** Close this process's channel to the manager (pending calls reject). */
   close(): void {
     this.#live?.close();
-    clients.delete(addressKey(this.address));
+    for (const [key, client] of clients) if (client === this) clients.delete(key);
   }
 }
 

@@ -194,17 +194,12 @@ export class ManagerServer {
   }
 
   #reply(channel: Channel, reply: Reply): void {
-    try {
-      channel.send(reply);
-    } catch (error) {
-      if (reply[1] === OK) {
-        // The result cannot be cloned: say so instead of leaving the caller waiting.
-        const why = new TypeError(`the manager cannot send back the result of this call: ${error instanceof Error ? error.message : String(error)}`);
-        try {
-          channel.send([reply[0], FAILED, serializeError(why)] satisfies Reply);
-        } catch {}
-      }
-    }
+    channel.send(reply).catch((error: unknown) => {
+      if (reply[1] !== OK) return; // the channel is gone: nobody to tell
+      // The result cannot be cloned: say so instead of leaving the caller waiting.
+      const why = new TypeError(`the manager cannot send back the result of this call: ${error instanceof Error ? error.message : String(error)}`);
+      channel.send([reply[0], FAILED, serializeError(why)] satisfies Reply).catch(() => {});
+    });
   }
 }
 

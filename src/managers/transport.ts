@@ -1,26 +1,28 @@
-// How a manager server and its clients exchange messages: listen on an address, accept
-// channels, connect to one. Everything above this file sees only this small interface
-// (listen / connect / send / onMessage / onClose), so the socket layer under it is one file.
-//
-// Messages are whole structured-clone values, framed as Python's multiprocessing.connection
-// frames them: a 4-byte big-endian length, then the bytes.
+// How a manager server and its clients exchange messages: over multiprocessing.connection
+// (src/connection/), Python's framing and authkey handshake, TCP or Unix sockets. This file
+// adapts it to what the server and the clients need: a callback per message (a read loop over
+// recv()), and, for a client, a socket that holds the event loop only while calls are pending.
 
-import { createServer, createConnection, type Server, type Socket } from "node:net";
-import { rmSync } from "node:fs";
-import { deserialize, serialize } from "node:v8";
+import { connect as connectSocket, type Socket } from "node:net";
+import { Listener } from "../connection/listener.js";
+import { SocketConnection } from "../connection/socket-connection.js";
+import { authenticate, DEFAULT_HANDSHAKE_TIMEOUT, toAuthkey } from "../connection/handshake.js";
+import { AuthenticationError } from "../connection/errors.js";
+import { EOFError } from "../shared/channel-errors.js";
 
 /** A Unix socket path, or [host, port] for TCP (port 0: any free port), as in Python. */
 export type Address = string | readonly [host: string, port: number];
 
 export interface ChannelHandlers {
   onMessage(msg: unknown): void;
-  /** Once, when the channel ends for any reason; `error` says why when it was not a close. */
+  /** Once, when the channel ends for any reason; `error` says why when it was not a plain close. */
   onClose(error?: Error): void;
 }
 
 /** One end of a message channel. */
 export interface Channel {
-  send(msg: unknown): void;
+  /** Rejects when `msg` cannot be cloned or the channel is gone. */
+  send(msg: unknown): Promise<void>;
   close(): void;
   /** Whether the channel keeps the event loop alive (a client's does only while calls are pending). */
   ref(): void;
@@ -35,91 +37,70 @@ export interface ChannelServer {
 
 export interface ListenOptions {
   authkey: Uint8Array | null;
-  /** Called for each client that connected (and authenticated); return the handlers of its channel. */
+  /** Called for each client that connected and passed the handshake; returns the handlers of its channel. */
   onChannel(channel: Channel): ChannelHandlers;
 }
 
-const HEADER = 4;
-
-/** Frames out, frames in, over one socket. */
-function attach(socket: Socket, handlers: () => ChannelHandlers): Channel {
-  let pending: Buffer | null = null;
+/** Messages in, one callback each, until the connection ends. */
+function attach(connection: SocketConnection, socket: Socket | null, handlers: () => ChannelHandlers): Channel {
   let closed = false;
-  let h: ChannelHandlers | null = null;
-  const close = (error?: Error) => {
-    if (closed) return;
-    closed = true;
-    socket.destroy();
-    (h ??= handlers()).onClose(error);
-  };
-  socket.setNoDelay(true);
-  socket.on("data", (chunk: Buffer) => {
-    let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-    let at = 0;
-    while (buf.length - at >= HEADER) {
-      const size = buf.readInt32BE(at);
-      if (size < 0) return close(new Error(`manager channel: a frame of negative length ${size}`));
-      if (buf.length - at - HEADER < size) break;
-      const body = buf.subarray(at + HEADER, at + HEADER + size);
-      at += HEADER + size;
-      let msg: unknown;
-      try {
-        msg = deserialize(body);
-      } catch (error) {
-        return close(new Error("manager channel: a frame that is not a structured-clone value", { cause: error }));
+  void (async () => {
+    let why: Error | undefined;
+    try {
+      for (;;) {
+        const msg = await connection.recv();
+        handlers().onMessage(msg);
       }
-      (h ??= handlers()).onMessage(msg);
-      if (closed) return;
+    } catch (error) {
+      if (!(error instanceof EOFError) && !closed) why = error as Error;
     }
-    pending = at === buf.length ? null : buf.subarray(at);
-  });
-  socket.on("error", (error) => close(error));
-  socket.on("close", () => close());
+    closed = true;
+    connection.close();
+    handlers().onClose(why);
+  })();
   return {
-    send(msg) {
-      if (closed) throw new Error("manager channel: closed");
-      const body = serialize(msg);
-      const header = Buffer.allocUnsafe(HEADER);
-      header.writeInt32BE(body.length);
-      socket.cork();
-      socket.write(header);
-      socket.write(body);
-      socket.uncork();
+    send: (msg) => connection.send(msg),
+    close() {
+      closed = true;
+      connection.close();
     },
-    close: () => close(),
-    ref: () => void socket.ref(),
-    unref: () => void socket.unref(),
+    ref: () => void socket?.ref(),
+    unref: () => void socket?.unref(),
   };
 }
 
 export async function listen(address: Address, options: ListenOptions): Promise<ChannelServer> {
-  const server: Server = createServer((socket) => {
-    let handlers: ChannelHandlers | null = null;
-    const channel = attach(socket, () => handlers!);
-    handlers = options.onChannel(channel);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    if (typeof address === "string") server.listen(address, resolve);
-    else server.listen(address[1], address[0], resolve);
-  });
-  const bound = server.address();
-  const actual: Address = typeof address === "string" || bound === null || typeof bound === "string" ? address : [address[0], bound.port];
-  return {
-    address: actual,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if (typeof address === "string") rmSync(address, { force: true });
-      }),
-  };
+  const listener = await Listener(address, { authkey: options.authkey });
+  void (async () => {
+    while (!listener.closed) {
+      let connection: SocketConnection;
+      try {
+        connection = await listener.accept();
+      } catch {
+        continue; // a peer that failed the handshake (wrong key, silence, garbage): serve the others
+      }
+      let handlers: ChannelHandlers | null = null;
+      const channel = attach(connection, null, () => handlers!);
+      handlers = options.onChannel(channel);
+    }
+  })();
+  return { address: listener.address, close: () => listener.close() };
 }
 
-export async function connect(address: Address, _authkey: Uint8Array | null, handlers: ChannelHandlers): Promise<Channel> {
-  const socket = typeof address === "string" ? createConnection(address) : createConnection(address[1], address[0]);
-  await new Promise<void>((resolve, reject) => {
-    socket.once("connect", resolve);
-    socket.once("error", reject);
+/** Connect and authenticate; rejects with AuthenticationError for a wrong key. */
+export async function connect(address: Address, authkey: Uint8Array | null, handlers: ChannelHandlers): Promise<Channel> {
+  const key = toAuthkey(authkey, "manager");
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = typeof address === "string" ? connectSocket({ path: address }) : connectSocket({ host: address[0], port: address[1] });
+    s.once("error", reject);
+    s.once("connect", () => {
+      s.removeListener("error", reject);
+      resolve(s);
+    });
   });
-  return attach(socket, () => handlers);
+  const connection = new SocketConnection(socket, address, {}, key !== null);
+  if (key) await authenticate(connection, key, "client", DEFAULT_HANDSHAKE_TIMEOUT);
+  return attach(connection, socket, () => handlers);
 }
+
+export { AuthenticationError };
