@@ -47,7 +47,7 @@ for (const context of CONTEXTS) {
 }
 
 describe("the parent dies", () => {
-  it("SIGKILL of the parent: every child process exits within 2 s, even one spinning in a loop", async () => {
+  it("SIGKILL of the parent: every child process exits, even one spinning in a loop", async () => {
     const { child, info } = await startParent("process");
     try {
       const pids = info.pids;
@@ -55,9 +55,8 @@ describe("the parent dies", () => {
       for (const pid of pids) assert.ok(isRunning(pid), `child ${pid} should be running`);
       child.kill("SIGKILL");
       await once(child, "exit");
-      const killedAt = Date.now();
-      await waitFor(() => pids.every((pid) => !isRunning(pid)), 2000, "the children to exit after their parent was killed");
-      assert.ok(Date.now() - killedAt < 2000);
+      // PR_SET_PDEATHSIG: at once; the bound only tells a hang from a busy machine.
+      await waitFor(() => pids.every((pid) => !isRunning(pid)), 20_000, "the children to exit after their parent was killed");
     } finally {
       for (const pid of info.pids) killGroup(pid);
       killGroup(child.pid);

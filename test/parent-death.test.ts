@@ -22,7 +22,7 @@ describe("the parent dies", () => {
       for (const pid of pids) assert.ok(isRunning(pid), `child ${pid} should be running`);
       child.kill("SIGKILL");
       await once(child, "exit");
-      await waitFor(() => pids.every((pid) => !isRunning(pid)), 2000, "the workers to exit after their parent was killed");
+      await waitFor(() => pids.every((pid) => !isRunning(pid)), 20_000, "the workers to exit after their parent was killed");
     } finally {
       for (const pid of [...pids, child.pid]) {
         try {

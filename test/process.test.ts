@@ -35,13 +35,23 @@ for (const context of CONTEXTS) {
       assert.ok(!mp.activeChildren().includes(p as never));
     });
 
-    it("two processes sleeping 1 s each finish in about 1 s, not 2", async () => {
-      const started = performance.now();
-      const ps = [1, 2].map(() => new mp.Process({ target: (ms: number) => new Promise((r) => setTimeout(r, ms)), args: [1000], context }));
+    it("two processes sleeping 1 s each sleep at the same time (their recorded intervals overlap)", async () => {
+      // Each child stamps the start and the end of its sleep (wall clock, shared by processes).
+      const stamps = new mp.Array("d", 4, { context, lock: false });
+      const ps = [0, 1].map((i) => new mp.Process({
+        target: async (at: mp.Array<"d">, slot: number, ms: number) => {
+          at.set(2 * slot, Date.now());
+          await new Promise((r) => setTimeout(r, ms));
+          at.set(2 * slot + 1, Date.now());
+        },
+        args: [stamps, i, 1000],
+        context,
+      }));
       for (const p of ps) p.start();
       for (const p of ps) await p.join();
-      const elapsed = performance.now() - started;
-      assert.ok(elapsed < 1800, `took ${elapsed.toFixed(0)} ms`);
+      const [s0, e0, s1, e1] = [0, 1, 2, 3].map((i) => stamps.get(i));
+      assert.ok(Math.max(s0!, s1!) < Math.min(e0!, e1!), `sleeps [${s0}, ${e0}] and [${s1}, ${e1}] do not overlap`);
+      if (process.env.MULTIPROC_TIMING_TESTS) assert.ok(Math.max(e0!, e1!) - Math.min(s0!, s1!) < 1800);
     });
 
     it("exitCode is 1 when the target throws, n after process.exit(n), -15 after terminate(), -9 after kill()", async () => {

@@ -82,8 +82,11 @@ for (const context of CONTEXTS) {
       await bothWorkersReady(pool);
       await Promise.all(Array.from({ length: 3000 }, (_, i) => pool.apply((x: number) => x, [i])));
       // One slow task and four quick ones: the worker that takes the slow one must not also
-      // have been handed quick ones up front, which the other worker finishes meanwhile.
-      const ran = await pool.map(tasks.spinIn, [600, 20, 20, 20, 20], { chunksize: 1 });
+      // have been handed quick ones up front. The slow one lasts until the other worker has run
+      // all four (no clock involved: on a busy machine the quick ones may take any time).
+      const done = new mp.Value("i", 0, { context, lock: false });
+      const args: ["slow" | "quick", mp.Value<"i">, number][] = [["slow", done, 4], ...Array.from({ length: 4 }, () => ["quick", done, 4] as ["quick", mp.Value<"i">, number])];
+      const ran = await pool.starmap(tasks.placed, args, { chunksize: 1 });
       assert.equal(ran.filter((w) => w === ran[0]).length, 1, `workers: ${ran.join(", ")}`);
     });
 
