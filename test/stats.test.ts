@@ -32,7 +32,8 @@ for (const context of CONTEXTS) {
       assert.equal(s.workers, 2);
       assert.equal(s.queued, 0);
       assert.equal(s.busy, 0);
-      assert.equal(s.idle, 2);
+      // On a busy machine one worker may have run everything while the other was still starting.
+      await waitFor(() => pool.stats().idle === 2, 20_000, "both workers idle");
     });
 
     it("shows busy, idle and queued while work runs", async () => {
@@ -84,11 +85,15 @@ for (const context of CONTEXTS) {
       pool.on("workerReplace", (e) => replaces.push(e));
       for (let i = 0; i < 4; i++) await pool.apply(() => 0);
       assert.ok(replaces.length >= 1 && replaces.every((r) => r.reason === "retired"), JSON.stringify(replaces));
-      const before = replaces.length;
-      await assert.rejects(pool.apply(sleepMs, [30_000], { timeout: 0.2 }), { name: "TimeoutError" });
-      assert.equal(replaces.length, before + 1);
-      assert.equal(replaces.at(-1)!.reason, "stopped");
       assert.equal(pool.stats().replaced, replaces.length);
+      // A worker stopped under its running task: a warm pool, so the task is running when the timeout comes.
+      await using other = new mp.Pool({ processes: 1, context });
+      const stopped: mp.WorkerReplaceEvent[] = [];
+      other.on("workerReplace", (e) => stopped.push(e));
+      await other.apply(() => 0);
+      await assert.rejects(other.apply(sleepMs, [30_000], { timeout: 0.5 }), { name: "TimeoutError" });
+      assert.deepEqual(stopped.map((e) => e.reason), ["stopped"]);
+      assert.equal(other.stats().replaced, 1);
     });
 
     it("emits drain when the last queued or running task is done", async () => {

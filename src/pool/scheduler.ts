@@ -132,6 +132,8 @@ export class Scheduler {
     const slot = task.slot;
     if (task.state === "running" && slot && stopRunning) this.#stopSlot(slot, task);
     this.#settle(task, false, reason);
+    // A closing pool may have been waiting only for this one (a queued task's cancellation leaves it in the queue).
+    this.#maybeFinishClose();
   }
 
   /**
@@ -437,6 +439,8 @@ export class Scheduler {
   }
 
   #maybeFinishClose(): void {
+    // Cancelled tasks stay in the queue until dispatch skips them: they are not work left.
+    while (this.#queue.peek()?.state === "settled") this.#queue.shift();
     if (this.#state !== "closing" || this.#queue.length > 0 || this.#openJobs.size > 0 || this.#busy()) return;
     for (const slot of this.#slots) {
       if (slot.retiring) continue;
