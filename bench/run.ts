@@ -8,6 +8,7 @@
 //   npm run bench -- --cli             multiproc map against GNU parallel and xargs -P
 //   npm run bench -- --cluster         mp.cluster through Redis vs the local Pool and plain BullMQ
 //   npm run bench -- --connection      Listener/Client bytes round trips vs Python's multiprocessing.connection
+//   npm run bench -- --manager         Manager proxy calls (a dict's set then get) vs Python's Manager
 //   options: --only=W1,W4  --peers=multiproc,piscina  --no-write
 // Peers come from the project's node_modules, or from MULTIPROC_BENCH_PEERS=/some/prefix.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -26,6 +27,7 @@ import { median } from "./stats.ts";
 import { cliBench, formatCli } from "./cli-map.ts";
 import { clusterBench, formatCluster } from "./cluster.ts";
 import { connectionBench, formatConnection } from "./connection.ts";
+import { managerBench, formatManager } from "./manager.ts";
 import { formatMonitoring, monitoringBench } from "./monitoring.ts";
 import { attempt, errorMessage, naRow } from "./workloads/na.ts";
 import { w1 } from "./workloads/w1.ts";
@@ -42,6 +44,7 @@ interface Options {
   cli: boolean;
   cluster: boolean;
   connection: boolean;
+  manager: boolean;
   write: boolean;
   only: Set<string> | null;
   peers: string[] | null;
@@ -59,6 +62,7 @@ function parseArgs(argv: string[]): Options {
     cli: argv.includes("--cli"),
     cluster: argv.includes("--cluster"),
     connection: argv.includes("--connection"),
+    manager: argv.includes("--manager"),
     write: !argv.includes("--no-write"),
     only: only === undefined ? null : new Set(only.toUpperCase().split(",")),
     peers: peers === undefined ? null : peers.split(","),
@@ -262,7 +266,7 @@ function sortRows(rows: Row[]): Row[] {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const config = makeConfig(options.quick);
-  if (options.monitoring || options.cli || options.cluster || options.connection) {
+  if (options.monitoring || options.cli || options.cluster || options.connection || options.manager) {
     // Runs of their own, each with its own table and results file.
     const dir = new URL("./results/", import.meta.url);
     mkdirSync(dir, { recursive: true });
@@ -289,6 +293,11 @@ async function main(): Promise<void> {
       const rows = await connectionBench(config.quick, log);
       console.log(`\nmultiprocessing.connection bytes round trips, authkey on (${header})\n\n${formatConnection(rows)}`);
       write("connection", rows);
+    }
+    if (options.manager) {
+      const rows = await managerBench(config.quick, log);
+      console.log(`\nManager proxy calls, a dict's set then get (${header})\n\n${formatManager(rows)}`);
+      write("manager", rows);
     }
     return;
   }

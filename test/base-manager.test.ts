@@ -178,6 +178,11 @@ describe("remote managers", () => {
     assert.equal((await loopback.list()).typeid, "list");
   });
 
+  it("a server that cannot listen says why, and start() rejects", async () => {
+    await using first = await mp.Manager({ address: ["127.0.0.1", 0] });
+    await assert.rejects(mp.Manager({ address: first.address }), /EADDRINUSE/);
+  });
+
   it("bad input: a bad typeid, callable, address or authkey", () => {
     assert.throws(() => mp.BaseManager.register("not a name", () => ({})), /typeid must be a name/);
     assert.throws(() => mp.BaseManager.register("x", 42 as never), /callable must be a function/);

@@ -2,9 +2,13 @@
 // Process targets, Pool tasks and initargs (reaching the same object), nested proxies, errors
 // that cross whole, and a manager that goes away while calls are pending.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import * as mp from "multiproc";
 import { CONTEXTS, isRunning, waitFor } from "./helpers.ts";
+
+const run = promisify(execFile);
 
 for (const context of CONTEXTS) {
   describe(`SyncManager (${context})`, () => {
@@ -384,6 +388,14 @@ for (const context of CONTEXTS) {
   });
 
   describe(`a manager that goes away (${context})`, () => {
+    it("a script that never shuts its manager down still ends, and its manager with it", async () => {
+      const script = new URL("./fixtures/manager-forgotten.ts", import.meta.url).pathname;
+      const { stdout } = await run(process.execPath, ["--import", "tsx", script, context], { timeout: 60_000 });
+      const match = /^value 1 pid (\d+|thread)$/m.exec(stdout);
+      assert.ok(match, stdout);
+      if (match[1] !== "thread") await waitFor(() => !isRunning(Number(match[1])), 30_000, "the manager's process to end with its parent");
+    });
+
     it("pending and later calls reject with ManagerClosedError, never hang", async () => {
       const manager = await mp.Manager({ context });
       const q = await manager.Queue();

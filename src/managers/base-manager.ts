@@ -7,6 +7,7 @@
 import type { ContextName } from "../backends/backend.js";
 import type { Context } from "../context.js";
 import { ProcessStateError } from "../errors.js";
+import { holdEventLoop } from "../hold-event-loop.js";
 import { Process } from "../process.js";
 import { Pipe, type Connection } from "../shared/pipe.js";
 import { resolveContext } from "../start-method.js";
@@ -141,11 +142,15 @@ export class BaseManager {
     this.#state = "started";
     this.#process = server;
     // Nothing else may hold the event loop while the server starts (a shared-memory wait does not).
-    const keepAlive = setInterval(() => {}, 60_000);
+    const release = holdEventLoop();
+    // A server that dies before it answers ends the wait. Looked at, not joined: an awaited
+    // join() would hold the event loop for as long as the server lives.
     const died = new AbortController();
+    const watch = setInterval(() => {
+      if (!server.isAlive()) died.abort(new ManagerClosedError(`${this.constructor.name}: the server exited with code ${server.exitCode} before it listened`));
+    }, 50);
     try {
       server.start();
-      void server.join().then(() => died.abort(new ManagerClosedError(`${this.constructor.name}: the server exited with code ${server.exitCode} before it listened`)));
       const answer = await started.recv({ signal: died.signal });
       if ("error" in answer) throw rebuildRemoteError(answer.error);
       this.#startedAddress = answer.address;
@@ -154,7 +159,8 @@ export class BaseManager {
       if (server.isAlive()) server.kill();
       throw error;
     } finally {
-      clearInterval(keepAlive);
+      clearInterval(watch);
+      release();
     }
     this.#client = ManagerClient.for(this.address, this.#authkey);
     return this;
