@@ -111,11 +111,6 @@ export class HolderTable {
     return false;
   }
 
-  /** One more open hold by this thread (a new Connection object for this end). */
-  acquire(): void {
-    this.#locked(() => this.#add(this.#token()));
-  }
-
   /** One hold of this thread closed. */
   release(): void {
     this.#locked(() => this.#remove(this.#token()));
@@ -136,7 +131,10 @@ export class HolderTable {
     });
   }
 
-  /** In the worker that revived the end: the lent hold becomes this thread's own. */
+  /**
+   * One more open hold by this thread, for a new Connection object of this end: made by Pipe()
+   * (no lend), or revived in a worker, where the hold its sender lent becomes this thread's own.
+   */
   claim(lend: Lend | undefined): void {
     const me = this.#token();
     this.#locked(() => {
