@@ -39,6 +39,8 @@ describe("index access in one process", () => {
     // Other properties behave as on any object.
     assert.equal((arr as unknown as Record<string, unknown>).nothing, undefined);
     assert.equal(typeof arr.toString, "function");
+    assert.ok(arr instanceof Object && arr instanceof mp.Array, "the prototype chain still reaches Object.prototype");
+    assert.equal(Object.prototype.hasOwnProperty.call(arr, "length"), true);
   });
 
   it("Array('c') holds bytes: arr[i] is one byte, value and raw as in Python", () => {

@@ -23,8 +23,10 @@ function indexOf(key: string | symbol): number | null {
 
 /** Makes `obj[i]` call obj.get(i) and `obj[i] = v` call obj.set(i, v) on every instance of `cls`. */
 export function indexAccess(cls: { prototype: Indexed }): void {
-  const above = Object.getPrototypeOf(cls.prototype) as object;
-  const proxy = new Proxy(above, {
+  const above = Object.getPrototypeOf(cls.prototype) as object | null;
+  // The target is an empty object over what was above, so the chain still reaches it
+  // (`arr instanceof Object` stays true) and other lookups continue there.
+  const proxy = new Proxy(Object.create(above) as object, {
     get(target, key, receiver: Indexed) {
       const i = indexOf(key);
       return i === null ? Reflect.get(target, key, receiver) : receiver.get(i);
