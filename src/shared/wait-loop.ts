@@ -1,10 +1,13 @@
-// One algorithm, two ways of waiting. Every blocking operation on a ring (ring.ts) is written
-// once, as a generator that yields "wait while cell i32[cell] still holds `value`" and is
-// resumed with why the wait ended. runSync() drives it with a blocking wait (for workers:
-// getSync, putSync, ...); runAsync() drives it with waitAsync (for Promises: get, put, ...).
-// Writing each operation twice, once per style, is how the two copies drift apart.
+// The one wait engine of multiproc. Every blocking operation on shared memory is written once,
+// as a generator that yields "wait while cell i32[cell] still holds `value`" and is resumed with
+// why the wait ended: ring operations (ring.ts) directly, and the sync primitives through
+// waiting.ts, which makes such an operation of a "try once" function. driveSync() drives one
+// with a blocking wait (for workers: getSync, acquireSync, ...); driveAsync() with waitAsync (for
+// Promises: get, acquire, ...). Writing each operation twice, once per style, is how the two
+// copies drift apart; and the deadline, the slices, the AbortSignal and the keep-alive timer are
+// here and nowhere else.
 //
-// Every wait is cut into slices of at most SLICE_MS, so that:
+// Every wait is cut into slices (SLICE_MS unless told otherwise), so that:
 //   - a timeout or an AbortSignal is noticed even when nobody wakes us;
 //   - the operation can look, every slice, whether a peer that holds a lock is still alive
 //     (a dead lock owner must not hang everyone forever);
@@ -30,12 +33,15 @@ export const GAVE_UP: unique symbol = Symbol("gave up");
 export type Op<T> = Generator<Wait, T | typeof GAVE_UP, Resume>;
 
 export const SLICE_MS = 100;
+/** How often a wait that has nothing to look at still wakes when an AbortSignal must be heard. */
+const SIGNAL_SLICE_MS = 100;
 const noop = (): void => {};
 
-/** Seconds (null/undefined: no limit) to an absolute deadline in ms. */
-function deadlineOf(timeout: number | null | undefined): number {
-  if (timeout === null || timeout === undefined) return Infinity;
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds, not ${String(timeout)}`);
+/** The absolute deadline (performance.now() ms) for a timeout in seconds; -Infinity: don't wait (block false). */
+export function deadlineOf(timeout: number | null | undefined, block = true): number {
+  if (!block) return -Infinity;
+  if (timeout === null || timeout === undefined || timeout === Infinity) return Infinity;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds or null, got ${String(timeout)}`);
   return performance.now() + Math.max(0, timeout) * 1000;
 }
 
@@ -45,25 +51,70 @@ export function timeLeft<T extends number | null | undefined>(timeout: T, since:
 }
 
 /**
- * Runs `op`, blocking this thread in its waits. `timeout` in seconds (0: do not wait at all;
- * null/undefined: no limit). Throws `timedOut()` when the timeout passed and the op stopped.
+ * Runs `op` until `deadline` (performance.now() ms), blocking this thread in its waits, which
+ * are cut into slices of `sliceMs`. At the deadline the op is offered GIVE_UP, once: an op in
+ * the middle of moving a large item cannot stop, and must not spin. Returns what the op returns.
  */
-export function runSync<T>(block: SharedBlock, op: Op<T>, timeout: number | null | undefined, timedOut: () => Error): T {
-  let deadline = deadlineOf(timeout);
+export function driveSync<T>(block: SharedBlock, op: Op<T>, deadline: number, sliceMs = SLICE_MS): T | typeof GAVE_UP {
   let r = op.next(WOKE);
   while (!r.done) {
     const left = deadline - performance.now();
     if (left <= 0) {
-      // Offered once: an op in the middle of moving a large item cannot stop, and must not spin.
       deadline = Infinity;
       r = op.next(GIVE_UP);
       continue;
     }
-    const res = block.wait(r.value.cell, r.value.value, Math.min(left, SLICE_MS));
+    const res = block.wait(r.value.cell, r.value.value, Math.min(left, sliceMs));
     r = op.next(res === "timed-out" ? SLICE : WOKE);
   }
-  if (r.value === GAVE_UP) throw timedOut();
   return r.value;
+}
+
+/**
+ * driveSync without blocking the event loop. `signal` stops it like the deadline (the op is
+ * offered GIVE_UP); if the op then gave up, it rejects with the signal's reason.
+ */
+export async function driveAsync<T>(block: SharedBlock, op: Op<T>, deadline: number, signal?: AbortSignal, sliceMs = SLICE_MS): Promise<T | typeof GAVE_UP> {
+  signal?.throwIfAborted();
+  const slice = signal ? Math.min(sliceMs, SIGNAL_SLICE_MS) : sliceMs;
+  let offered = false;
+  let r = op.next(WOKE); // the fast path (room, an item, a free lock right now) finishes here, synchronously
+  while (!r.done) {
+    const { cell, value } = r.value;
+    const left = deadline - performance.now();
+    if (!offered && (left <= 0 || signal?.aborted)) {
+      offered = true;
+      deadline = Infinity;
+      r = op.next(GIVE_UP);
+      continue;
+    }
+    const ms = Math.min(left, slice);
+    // Atomics.waitAsync does not keep Node's event loop alive (the addon's wait does): a timer
+    // does, for as long as we wait, or a program whose only work is this wait would exit mid-wait.
+    const keepAlive = block.context === "thread" ? setTimeout(noop, Math.min(ms + 50, 2 ** 31 - 1)) : undefined;
+    const onAbort = (): void => void block.wake(cell); // a spurious wake for others is harmless
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let res;
+    try {
+      res = await block.waitAsync(cell, value, ms);
+    } finally {
+      clearTimeout(keepAlive);
+      signal?.removeEventListener("abort", onAbort);
+    }
+    r = op.next(res === "timed-out" ? SLICE : WOKE);
+  }
+  if (r.value === GAVE_UP && signal?.aborted) throw abortError(signal);
+  return r.value;
+}
+
+/**
+ * Runs `op`, blocking this thread in its waits. `timeout` in seconds (0: do not wait at all;
+ * null/undefined: no limit). Throws `timedOut()` when the timeout passed and the op stopped.
+ */
+export function runSync<T>(block: SharedBlock, op: Op<T>, timeout: number | null | undefined, timedOut: () => Error): T {
+  const r = driveSync(block, op, deadlineOf(timeout));
+  if (r === GAVE_UP) throw timedOut();
+  return r;
 }
 
 /**
@@ -88,35 +139,9 @@ export async function runAsync<T>(
   timedOut: () => Error,
   signal?: AbortSignal,
 ): Promise<T> {
-  signal?.throwIfAborted();
-  let deadline = deadlineOf(timeout);
-  let offered = false;
-  let r = op.next(WOKE); // the fast path (room, or an item, right now) finishes here, synchronously
-  while (!r.done) {
-    const { cell, value } = r.value;
-    const left = deadline - performance.now();
-    if (!offered && (left <= 0 || signal?.aborted)) {
-      offered = true;
-      deadline = Infinity;
-      r = op.next(GIVE_UP);
-      continue;
-    }
-    const ms = Math.min(left, SLICE_MS);
-    // Atomics.waitAsync does not keep Node's event loop alive: a timer does, for as long as we wait.
-    const keepAlive = block.context === "thread" ? setTimeout(noop, ms + 50) : undefined;
-    const onAbort = (): void => void block.wake(cell); // a spurious wake for others is harmless
-    signal?.addEventListener("abort", onAbort, { once: true });
-    let res;
-    try {
-      res = await block.waitAsync(cell, value, ms);
-    } finally {
-      clearTimeout(keepAlive);
-      signal?.removeEventListener("abort", onAbort);
-    }
-    r = op.next(res === "timed-out" ? SLICE : WOKE);
-  }
-  if (r.value !== GAVE_UP) return r.value;
-  throw signal?.aborted ? abortError(signal) : timedOut();
+  const r = await driveAsync(block, op, deadlineOf(timeout), signal);
+  if (r === GAVE_UP) throw timedOut();
+  return r;
 }
 
 /**

@@ -1,17 +1,17 @@
-// The one waiting loop behind every blocking call of the sync primitives.
+// The sync primitives' side of the one wait engine (wait-loop.ts).
 //
 // Each primitive keeps its state in 32-bit cells of a SharedBlock and knows how to *try* once
-// (take the lock, decrement the semaphore, ...). When a try fails it says which cell to sleep
-// on and the value it saw there; we sleep until that cell changes (futex / Atomics.wait
-// semantics: no lost wake-up, since the kernel compares before sleeping) and try again.
-//
-// Sleeping is cut into slices when the primitive must look around now and then (is the lock's
-// owner still alive?) or when an AbortSignal must be heard: a process-context waitAsync runs on
-// a native thread and cannot be cancelled, so an abort wakes the cell and, should that wake land
-// before the native thread sleeps, the slice bounds the delay.
+// (take the lock, decrement the semaphore, see its ticket released, ...). When a try fails it
+// says the value it saw in the cell to sleep on; attemptOp() turns that into an operation of the
+// wait engine, which sleeps until that cell changes (futex / Atomics.wait semantics: no lost
+// wake-up, since the kernel compares before sleeping) and tries again. Slices (plan.sliceMs) are
+// for primitives that must look around now and then (is the lock's owner still alive?): the try
+// after a slice that passed without a wake-up is "suspicious".
 
-import { abortError } from "../errors.js";
 import type { SharedBlock } from "./memory.js";
+import { GAVE_UP, GIVE_UP, WOKE, deadlineOf, driveAsync, driveSync, type Op, type Resume } from "./wait-loop.js";
+
+export { deadlineOf };
 
 /** Options of every asynchronous acquire/wait. Timeouts are in seconds, as in Python. */
 export interface AcquireOptions {
@@ -42,69 +42,38 @@ export interface WaitPlan {
   sliceMs?: number;
 }
 
-const SIGNAL_SLICE_MS = 100;
-
-/** The absolute deadline (performance.now() ms) for a timeout in seconds; -Infinity: don't wait. */
-export function deadlineOf(timeout: number | null | undefined, block = true): number {
-  if (!block) return -Infinity;
-  if (timeout === null || timeout === undefined || timeout === Infinity) return Infinity;
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) throw new TypeError(`timeout must be a number of seconds or null, got ${String(timeout)}`);
-  return performance.now() + Math.max(0, timeout) * 1000;
+/** `attempt` retried until it succeeds, as an operation of the wait engine; at GIVE_UP, one last try. */
+function* attemptOp(plan: WaitPlan, attempt: Attempt, seen: number): Op<true> {
+  const { block, index, waiters } = plan;
+  if (waiters !== undefined) Atomics.add(block.i32, waiters, 1);
+  try {
+    for (;;) {
+      const r: Resume = yield { cell: index, value: seen };
+      const next = attempt(r !== WOKE);
+      if (next === null) return true;
+      if (r === GIVE_UP) return GAVE_UP;
+      seen = next;
+    }
+  } finally {
+    if (waiters !== undefined) Atomics.sub(block.i32, waiters, 1);
+  }
 }
 
 /** Sleeps and retries `attempt` until it succeeds (true) or the deadline passes (false). */
 export async function waitUntil(plan: WaitPlan, attempt: Attempt, deadline: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) throw abortError(signal);
-  let seen = attempt(false);
-  if (seen === null) return true;
+  signal?.throwIfAborted();
+  const seen = attempt(false);
+  if (seen === null) return true; // uncontended: no operation, no promise but this one
   if (deadline === -Infinity) return attempt(true) === null;
-  const { block, index, waiters } = plan;
-  const slice = signal ? Math.min(plan.sliceMs ?? Infinity, SIGNAL_SLICE_MS) : (plan.sliceMs ?? Infinity);
-  let aborted = false;
-  const onAbort = () => {
-    aborted = true;
-    block.wake(index);
-  };
-  signal?.addEventListener("abort", onAbort, { once: true });
-  // A pending Atomics.waitAsync does not keep Node's event loop alive (the addon's does): without
-  // this timer a program whose only work is waiting for a worker would exit mid-wait.
-  const keepAlive = block.context === "thread" ? setInterval(() => {}, 1 << 30) : undefined;
-  if (waiters !== undefined) Atomics.add(block.i32, waiters, 1);
-  try {
-    for (;;) {
-      const left = deadline - performance.now();
-      if (left <= 0) return attempt(true) === null;
-      const result = await block.waitAsync(index, seen, Math.min(left, slice));
-      if (aborted) throw abortError(signal!);
-      seen = attempt(result === "timed-out");
-      if (seen === null) return true;
-    }
-  } finally {
-    if (waiters !== undefined) Atomics.sub(block.i32, waiters, 1);
-    signal?.removeEventListener("abort", onAbort);
-    clearInterval(keepAlive);
-  }
+  return (await driveAsync(plan.block, attemptOp(plan, attempt, seen), deadline, signal, plan.sliceMs ?? Infinity)) !== GAVE_UP;
 }
 
 /** waitUntil, blocking this thread (Atomics.wait / futex). Never on a thread that must stay responsive. */
 export function waitUntilSync(plan: WaitPlan, attempt: Attempt, deadline: number): boolean {
-  let seen = attempt(false);
+  const seen = attempt(false);
   if (seen === null) return true;
   if (deadline === -Infinity) return attempt(true) === null;
-  const { block, index, waiters } = plan;
-  const slice = plan.sliceMs ?? Infinity;
-  if (waiters !== undefined) Atomics.add(block.i32, waiters, 1);
-  try {
-    for (;;) {
-      const left = deadline - performance.now();
-      if (left <= 0) return attempt(true) === null;
-      const result = block.wait(index, seen, Math.min(left, slice));
-      seen = attempt(result === "timed-out");
-      if (seen === null) return true;
-    }
-  } finally {
-    if (waiters !== undefined) Atomics.sub(block.i32, waiters, 1);
-  }
+  return driveSync(plan.block, attemptOp(plan, attempt, seen), deadline, plan.sliceMs ?? Infinity) !== GAVE_UP;
 }
 
 /** Wakes sleepers on `index` only if the `waiters` cell says there are some (saves a syscall). */
