@@ -61,8 +61,9 @@ export class HolderTable {
     Atomics.store(this.#i32, this.#base + 1 + 2 * row, token);
     Atomics.store(this.#i32, this.#base + 2 + 2 * row, open);
   }
-  #dead(token: number): boolean {
-    return ownerIsDead(this.#context, token, (pid) => native().processAlive(pid));
+  /** `quick`: kill(pid, 0) only, which takes a zombie (dead, not yet reaped) for alive; else the addon's exact look at /proc. */
+  #dead(token: number, quick = false): boolean {
+    return ownerIsDead(this.#context, token, quick ? signalable : (pid) => native().processAlive(pid));
   }
 
   /** Edits are a few loads and stores: spin, sleeping a little, and take over from a dead editor. */
@@ -157,13 +158,27 @@ export class HolderTable {
     return true;
   }
 
-  /** Whether any open or lent hold belongs to a live owner. */
-  anyLive(): boolean {
+  /**
+   * Whether any open or lent hold belongs to a live owner. `quick` (each send) costs a syscall per
+   * holder in another process, not a read of /proc; a holder that died and is not yet reaped by its
+   * parent still counts as alive then, until a waiting recv() or send() looks exactly (each slice).
+   */
+  anyLive(quick = false): boolean {
     return this.#locked(() => {
       for (let row = 0; row < ROWS; row++) {
-        if (this.#openAt(row) !== 0 && !this.#dead(this.#tokenAt(row))) return true;
+        if (this.#openAt(row) !== 0 && !this.#dead(this.#tokenAt(row), quick)) return true;
       }
       return false;
     });
+  }
+}
+
+/** Whether a signal could be sent to `pid` (it exists, zombie or not). */
+function signalable(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

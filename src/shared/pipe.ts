@@ -70,10 +70,10 @@ class EndHold {
     }
   }
 
-  /** Whether the other end is gone (every holder closed it or died); marks its rings so if it is. */
-  otherGone(): boolean {
+  /** Whether the other end is gone (every holder closed it or died); marks its rings so if it is. `quick`: see anyLive(). */
+  otherGone(quick = false): boolean {
     if (this.rx?.writerClosed !== false && this.tx?.readerClosed !== false) return true;
-    if (this.other.anyLive()) return false;
+    if (this.other.anyLive(quick)) return false;
     this.rx?.closeWriter();
     this.tx?.closeReader();
     return true;
@@ -276,7 +276,7 @@ export class Connection<T = unknown> implements Shareable {
     if (this.#closed) throw new ClosedError(`Connection.${what}(): this end of the pipe is closed`);
     if (!this.#tx) throw new TypeError(`Connection.${what}(): this end of a one-way Pipe(false) can only receive`);
     // Every reader gone (closed or dead): Python's write fails with EPIPE at once, not only when the pipe is full.
-    this.#hold.otherGone();
+    this.#hold.otherGone(true);
     return this.#tx;
   }
 
