@@ -33,6 +33,8 @@ const PASSED = 1;
 const BROKE = 2;
 
 type Action = () => unknown;
+/** What #round yields when the last party must run the action. */
+const RUN_ACTION = Symbol("run the action");
 
 export interface BarrierOptions extends ContextOption {
   /** Run by the last party to arrive, before any party is released (an inline function or mp.tasksFrom() reference). */
@@ -92,52 +94,72 @@ export class Barrier implements Shareable {
    */
   async wait(timeout: number | null | undefined = this.#timeout): Promise<number> {
     const deadline = deadlineOf(timeout);
-    for (;;) {
-      const arrival = this.#arrive(deadline);
-      if (arrival.draining) {
-        if (!(await waitUntil(this.#plan, this.#stillGen(arrival.gen), deadline))) this.#breakRound(arrival.gen);
-        continue;
-      }
-      if (arrival.last) {
-        let action = this.#actionFn();
-        if (action instanceof Promise) action = await this.#awaitAction(action, arrival.gen);
+    const round = this.#round(deadline);
+    let r = round.next(true);
+    while (!r.done) {
+      const step = r.value;
+      if (step === RUN_ACTION) {
         try {
-          await action?.();
+          const action = this.#actionFn();
+          await (action instanceof Promise ? await action : action)?.();
         } catch (error) {
-          this.#breakRound(arrival.gen);
-          throw error;
+          r = round.throw(error);
+          continue;
         }
-        return this.#pass(arrival.gen, arrival.index);
+        r = round.next(true);
+      } else {
+        r = round.next(await waitUntil(this.#plan, this.#stillGen(step), deadline));
       }
-      if (!(await waitUntil(this.#plan, this.#stillGen(arrival.gen), deadline))) this.#breakRound(arrival.gen);
-      return this.#outcome(arrival.gen, arrival.index);
     }
+    return r.value;
   }
 
   /** wait(), blocking this thread. An action from mp.tasksFrom() must have loaded already. */
   waitSync(timeout: number | null | undefined = this.#timeout): number {
     const deadline = deadlineOf(timeout);
+    const round = this.#round(deadline);
+    let r = round.next(true);
+    while (!r.done) {
+      const step = r.value;
+      if (step === RUN_ACTION) {
+        try {
+          const action = this.#actionFn();
+          if (action instanceof Promise) throw new BrokenBarrierError("Barrier.waitSync(): the action is a module function still loading in this worker; use wait()");
+          action?.();
+        } catch (error) {
+          r = round.throw(error);
+          continue;
+        }
+        r = round.next(true);
+      } else {
+        r = round.next(waitUntilSync(this.#plan, this.#stillGen(step), deadline));
+      }
+    }
+    return r.value;
+  }
+
+  /**
+   * One party's passage through the barrier, written once for wait() and waitSync(): it yields
+   * a generation to wait out (resumed with whether it moved on before the deadline) or
+   * RUN_ACTION (resumed once the action ran, or thrown into with its error).
+   */
+  *#round(deadline: number): Generator<number | typeof RUN_ACTION, number, boolean> {
     for (;;) {
       const arrival = this.#arrive(deadline);
       if (arrival.draining) {
-        if (!waitUntilSync(this.#plan, this.#stillGen(arrival.gen), deadline)) this.#breakRound(arrival.gen);
+        if (!(yield arrival.gen)) this.#breakRound(arrival.gen);
         continue;
       }
       if (arrival.last) {
-        const action = this.#actionFn();
-        if (action instanceof Promise) {
-          this.#breakRound(arrival.gen);
-          throw new BrokenBarrierError("Barrier.waitSync(): the action is a module function still loading in this worker; use wait()");
-        }
         try {
-          action?.();
+          yield RUN_ACTION;
         } catch (error) {
           this.#breakRound(arrival.gen);
           throw error;
         }
         return this.#pass(arrival.gen, arrival.index);
       }
-      if (!waitUntilSync(this.#plan, this.#stillGen(arrival.gen), deadline)) this.#breakRound(arrival.gen);
+      if (!(yield arrival.gen)) this.#breakRound(arrival.gen);
       return this.#outcome(arrival.gen, arrival.index);
     }
   }
@@ -225,15 +247,6 @@ export class Barrier implements Shareable {
       if (this.#loaded instanceof Promise) void this.#loaded.then((f) => (this.#loaded = f), () => {});
     }
     return this.#loaded;
-  }
-
-  async #awaitAction(action: Promise<Action>, gen: number): Promise<Action> {
-    try {
-      return await action;
-    } catch (error) {
-      this.#breakRound(gen);
-      throw error;
-    }
   }
 
   [kShareable]() {
