@@ -98,18 +98,12 @@ export class Barrier implements Shareable {
     let r = round.next(true);
     while (!r.done) {
       const step = r.value;
-      if (step === RUN_ACTION) {
-        try {
-          const action = this.#actionFn();
-          await (action instanceof Promise ? await action : action)?.();
-        } catch (error) {
-          r = round.throw(error);
-          continue;
-        }
-        r = round.next(true);
-      } else {
+      if (step !== RUN_ACTION) {
         r = round.next(await waitUntil(this.#plan, this.#stillGen(step), deadline));
+        continue;
       }
+      const failure = await this.#runAction().then(() => null, (error: unknown) => ({ error }));
+      r = failure ? round.throw(failure.error) : round.next(true);
     }
     return r.value;
   }
@@ -121,21 +115,27 @@ export class Barrier implements Shareable {
     let r = round.next(true);
     while (!r.done) {
       const step = r.value;
-      if (step === RUN_ACTION) {
-        try {
-          const action = this.#actionFn();
-          if (action instanceof Promise) throw new BrokenBarrierError("Barrier.waitSync(): the action is a module function still loading in this worker; use wait()");
-          action?.();
-        } catch (error) {
-          r = round.throw(error);
-          continue;
-        }
-        r = round.next(true);
-      } else {
+      if (step !== RUN_ACTION) {
         r = round.next(waitUntilSync(this.#plan, this.#stillGen(step), deadline));
+        continue;
       }
+      let failure: { error: unknown } | null = null;
+      try {
+        const action = this.#actionFn();
+        if (action instanceof Promise) throw new BrokenBarrierError("Barrier.waitSync(): the action is a module function still loading in this worker; use wait()");
+        action?.();
+      } catch (error) {
+        failure = { error };
+      }
+      r = failure ? round.throw(failure.error) : round.next(true);
     }
     return r.value;
+  }
+
+  /** The action, loaded if it is a module function, run (wait()'s way). */
+  async #runAction(): Promise<void> {
+    const action = this.#actionFn();
+    await (action instanceof Promise ? await action : action)?.();
   }
 
   /**
