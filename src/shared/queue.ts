@@ -31,7 +31,7 @@ import { ClosedError, Empty, Full } from "./channel-errors.js";
 import { decodeItem, encodeItem } from "./item-codec.js";
 import { SharedBlock, type SharedBlockState } from "./memory.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
-import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
+import { kShareable, noteShareableCreated, rebuildWith, registerShareable, takeRebuildState, type Shareable } from "./shareable.js";
 import { Feeder } from "./feeder.js";
 import { InOrder, runAsync, runSync } from "./wait-loop.js";
 
@@ -63,17 +63,9 @@ export interface QueueState {
   maxsize: number;
 }
 
-// Set while a worker rebuilds a queue: the constructor then maps this state instead of creating.
-let reviving: QueueState | null = null;
-
-/** In a worker: build an object of a queue class over an existing queue's memory. */
+/** In a worker: build an object of a queue class over an existing queue's memory (shareable.ts). */
 export function reviveQueue<Q>(state: QueueState, make: () => Q): Q {
-  reviving = state;
-  try {
-    return make();
-  } finally {
-    reviving = null;
-  }
+  return rebuildWith(state, make);
 }
 
 /** What SimpleQueue, Queue and JoinableQueue share: everything but their constructors. */
@@ -94,8 +86,7 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
   protected constructor(maxsize: number, options: QueueOptions | undefined) {
     const type = (new.target as unknown as { queueType: QueueType }).queueType;
     this.#type = type;
-    const state = reviving;
-    reviving = null;
+    const state = takeRebuildState<QueueState>();
     if (state) {
       this.maxsize = state.maxsize;
       this.ring = new Ring(SharedBlock.revive(state.block), 0, state.capacity);

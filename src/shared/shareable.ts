@@ -13,6 +13,35 @@ export interface Shareable {
   [kShareable](): { type: string; state: unknown };
 }
 
+// How a worker rebuilds an object, for every shareable type: its reviver calls the type's
+// ordinary constructor inside rebuildWith(state, ...), and the constructor takes the state with
+// takeRebuildState() instead of creating new memory. One code path (and true #private fields)
+// for both sides, and one slot for all types.
+let rebuilding: { state: unknown } | null = null;
+
+/** Runs `make` (a constructor call) so that the constructor it calls finds `state` in takeRebuildState(). */
+export function rebuildWith<T>(state: unknown, make: () => T): T {
+  const outer = rebuilding;
+  rebuilding = { state };
+  try {
+    return make();
+  } finally {
+    rebuilding = outer;
+  }
+}
+
+/** Whether a constructor runs inside rebuildWith() with its state not taken yet. */
+export function isRebuilding(): boolean {
+  return rebuilding !== null;
+}
+
+/** In a constructor: the state rebuildWith() holds for it (taken once), or undefined when creating anew. */
+export function takeRebuildState<S>(): S | undefined {
+  const slot = rebuilding;
+  rebuilding = null;
+  return slot?.state as S | undefined;
+}
+
 /** The key that marks a descriptor on the wire. */
 const MARK = "__multiproc_shared__";
 const MAX_DEPTH = 32;

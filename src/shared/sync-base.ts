@@ -4,7 +4,7 @@
 import type { ContextName } from "../backends/backend.js";
 import { contextName, getStartMethod } from "../start-method.js";
 import { SharedBlock } from "./memory.js";
-import { noteShareableCreated } from "./shareable.js";
+import { isRebuilding, noteShareableCreated, rebuildWith, takeRebuildState } from "./shareable.js";
 
 /** Which context a shared object is for: "process" (the default unless setStartMethod said otherwise) or "thread". */
 export interface ContextOption {
@@ -16,35 +16,20 @@ export function resolveContext(option: ContextOption["context"], where: string):
   return contextName(typeof option === "object" && option !== null ? option.name : option, where);
 }
 
-// A worker rebuilds an object by calling its ordinary constructor while `pending` holds the
-// block it received: the constructor takes that instead of creating one. This keeps one code
-// path (and true #private fields) for both sides.
-let pending: SharedBlock | undefined;
-
-/** Construct (with `make`) an object over an existing block: the worker side of sharing. */
+/** Construct (with `make`) an object over an existing block: the worker side of sharing (shareable.ts). */
 export function reviveOver<T>(state: SharedBlock["state"], make: () => T): T {
-  pending = SharedBlock.revive(state);
-  try {
-    return make();
-  } finally {
-    pending = undefined;
-  }
+  return rebuildWith(SharedBlock.revive(state), make);
 }
 
 /** In a constructor, before blockFor(): whether this object is being rebuilt over a received block. */
 export function isReviving(): boolean {
-  return pending !== undefined;
+  return isRebuilding();
 }
 
 /** In a constructor: the block being revived, or a new one of `bytes` bytes for `context`. */
 export function blockFor(context: ContextOption["context"], bytes: number, where: string): SharedBlock {
   noteShareableCreated();
-  const revived = pending;
-  if (revived) {
-    pending = undefined;
-    return revived;
-  }
-  return SharedBlock.create(resolveContext(context, where), bytes);
+  return takeRebuildState<SharedBlock>() ?? SharedBlock.create(resolveContext(context, where), bytes);
 }
 
 // The mutex moved to mutex.ts (the ring uses it too); this name stays for its importers.
