@@ -109,11 +109,11 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 20;
 /**
  * Runs both halves of the handshake in `order` ("listener": challenge first, as Python's
  * Listener.accept(); "client": answer first, as Python's Client()), within `timeout` seconds.
- * On any failure the connection is destroyed and the error thrown: AuthenticationError,
+ * On any failure the connection is closed and the error thrown: AuthenticationError,
  * HandshakeTimeoutError, MessageTooLongError (a handshake message over 256 bytes), EOFError.
  */
 export async function authenticate(
-  channel: MessageChannel & { destroy(): void },
+  channel: MessageChannel & { close(): void; destroy(): void },
   authkey: Buffer,
   order: "listener" | "client",
   timeout: number,
@@ -137,8 +137,11 @@ export async function authenticate(
   try {
     await Promise.race([steps, timedOut]);
   } catch (error) {
-    steps.catch(() => {}); // settles with EOFError once destroyed: nobody waits for it
-    channel.destroy();
+    steps.catch(() => {}); // settles with EOFError once closed: nobody waits for it
+    // A refused key: close after the "#FAILURE#" verdict has gone out, so that the peer reads it
+    // (Python raises AuthenticationError on it). Anything else: drop the connection now.
+    if (error instanceof AuthenticationError && !(error instanceof HandshakeTimeoutError)) channel.close();
+    else channel.destroy();
     throw error;
   } finally {
     clearTimeout(timer);

@@ -236,7 +236,7 @@ export class SocketConnection<T = unknown> {
   }
 
   #onData(chunk: Buffer): void {
-    if (this.#end) return;
+    if (this.#end || this.#closed) return; // closed here: nothing more is read, only the peer's end awaited
     try {
       this.#reader.push(chunk, (message) => {
         // The peer may send its first message in the same chunk as its last handshake message.
