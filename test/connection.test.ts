@@ -91,6 +91,11 @@ for (const { family, address } of families) {
         }
         assert.equal(await server.poll(), false);
         assert.equal(await server.poll(0.05), false);
+        await assert.rejects(server.recv({ timeout: 0.05 }), { name: "TimeoutError", message: /Connection.recv timed out after 0.05 s/ });
+        const controller = new AbortController();
+        const aborted = assert.rejects(server.recvBytes(null, { signal: controller.signal }), { name: "AbortError" });
+        controller.abort();
+        await aborted;
         await client.send("x");
         assert.equal(await server.poll(null), true);
         assert.equal(await server.recv(), "x");

@@ -3,7 +3,8 @@
 // A message of 2 GiB or more has the length -1 instead, followed by an 8-byte big-endian length
 // (Python 3.8+). Any other negative length is malformed.
 //
-// FrameReader takes the socket's chunks as they come and hands back whole messages. It checks
+// FrameReader takes the socket's chunks as they come and hands back whole messages, each in
+// memory of its own (the chunk may be reused once push() returns). It checks
 // the announced length against a limit *before* it keeps any of the body, so a peer cannot make
 // us buffer a huge message by announcing one (before the handshake the limit is 256 bytes, the
 // size Python's handshake reads).
@@ -99,7 +100,9 @@ export class FrameReader {
         );
       }
       if (chunk.length - at >= length) {
-        onMessage(chunk.subarray(at, at + length));
+        // A copy: the chunk may be a reused read buffer, and what the caller keeps is its own
+        // (Python returns fresh bytes), not a view that holds the whole chunk alive.
+        onMessage(Buffer.from(chunk.subarray(at, at + length)));
         at += length;
       } else {
         this.#body = Buffer.allocUnsafe(length);

@@ -5,6 +5,7 @@ export { Listener, SocketListener, type ListenerOptions, type AcceptOptions } fr
 export { Client, type ClientOptions } from "./client.js";
 export { SocketConnection, DEFAULT_MAX_MESSAGE_SIZE, type ConnectionLimits } from "./socket-connection.js";
 export { wait, type Waitable } from "./wait.js";
+export type { WaitOptions as RecvOptions } from "./readiness.js";
 export { AuthenticationError, BufferTooShort, HandshakeTimeoutError, MessageTooLongError, MalformedMessageError } from "./errors.js";
 export type { Address, Family } from "./address.js";
 export type { BytesLike } from "./bytes.js";

@@ -13,10 +13,9 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { inspect } from "node:util";
 import { ClosedError } from "../shared/channel-errors.js";
-import { abortError, timeoutError } from "../errors.js";
 import { resolveAddress, type Address, type Family } from "./address.js";
 import { authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
-import { Readiness } from "./readiness.js";
+import { Readiness, waitSignal, type WaitOptions } from "./readiness.js";
 import { refuseClone } from "./stays-local.js";
 import { SocketConnection, type ConnectionLimits } from "./socket-connection.js";
 
@@ -33,11 +32,8 @@ export interface ListenerOptions extends ConnectionLimits {
   maxPending?: number;
 }
 
-export interface AcceptOptions {
-  /** Seconds to wait for a connection (an extra over Python); rejects with a TimeoutError DOMException. */
-  timeout?: number | null;
-  signal?: AbortSignal;
-}
+/** accept()'s options: `timeout` (seconds) and `signal`, extras over Python. */
+export type AcceptOptions = WaitOptions;
 
 type Outcome = { connection: SocketConnection } | { error: unknown };
 
@@ -92,15 +88,7 @@ export class SocketListener {
    * extras over Python.
    */
   async accept(options: AcceptOptions = {}): Promise<SocketConnection> {
-    const { timeout, signal } = options;
-    if (timeout !== undefined && timeout !== null && !(typeof timeout === "number" && timeout >= 0)) {
-      throw new RangeError(`Listener.accept: timeout must be a number of seconds >= 0 or null, not ${String(timeout)}`);
-    }
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(abortError(signal!));
-    signal?.throwIfAborted();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = typeof timeout === "number" ? setTimeout(() => controller.abort(timeoutError("Listener.accept", timeout)), timeout * 1000) : undefined;
+    const wait = waitSignal(options, "Listener.accept");
     try {
       for (;;) {
         if (this.#closed) throw new ClosedError("Listener.accept(): the listener is closed");
@@ -110,11 +98,10 @@ export class SocketListener {
           this.#lastAccepted = outcome.connection.peerAddress;
           return outcome.connection;
         }
-        await this.whenReady(controller.signal);
+        await this.whenReady(wait.signal);
       }
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      wait.dispose();
     }
   }
 

@@ -20,7 +20,7 @@ import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } fr
 import { MalformedMessageError, MessageTooLongError } from "./errors.js";
 import { FrameReader, SMALL_MESSAGE, frameHeader, smallFrame } from "./framing.js";
 import type { Address } from "./address.js";
-import { Readiness } from "./readiness.js";
+import { Readiness, waitSignal, type WaitOptions } from "./readiness.js";
 import { refuseClone } from "./stays-local.js";
 import { HANDSHAKE_MESSAGES, HANDSHAKE_MESSAGE_LIMIT } from "./handshake.js";
 
@@ -143,9 +143,12 @@ export class SocketConnection<T = unknown> {
 
   // ---- receive ---------------------------------------------------------------------------
 
-  /** The next object sent with send() from the other end; EOFError once it closed and nothing is left. */
-  async recv(): Promise<T> {
-    const message = await this.#next("recv", Infinity);
+  /**
+   * The next object sent with send() from the other end; EOFError once it closed and nothing is
+   * left. `timeout` (seconds) and `signal` are extras over Python, as on Pipe ends.
+   */
+  async recv(options: WaitOptions = {}): Promise<T> {
+    const message = await this.#next("recv", Infinity, options);
     try {
       return deserialize(message) as T;
     } catch (error) {
@@ -158,10 +161,8 @@ export class SocketConnection<T = unknown> {
    * The next message, as bytes. A message longer than `maxlength` closes the connection and
    * rejects with MessageTooLongError (Python: OSError "bad message length").
    */
-  async recvBytes(maxlength?: number | null): Promise<Buffer> {
-    const limit = checkMaxlength(maxlength);
-    const message = await this.#next("recvBytes", limit);
-    return message;
+  async recvBytes(maxlength?: number | null, options: WaitOptions = {}): Promise<Buffer> {
+    return this.#next("recvBytes", checkMaxlength(maxlength), options);
   }
 
   /**
@@ -170,7 +171,7 @@ export class SocketConnection<T = unknown> {
    */
   async recvBytesInto(buf: BytesLike, offset = 0): Promise<number> {
     const target = intoTarget(buf, offset);
-    const message = await this.#next("recvBytesInto", Infinity);
+    const message = await this.#next("recvBytesInto", Infinity, {});
     return placeInto(target, offset, message);
   }
 
@@ -211,12 +212,19 @@ export class SocketConnection<T = unknown> {
     return this.#head < this.#messages.length || this.#end !== null || this.#closed;
   }
 
-  async #next(what: string, maxlength: number): Promise<Buffer> {
+  async #next(what: string, maxlength: number, options: WaitOptions): Promise<Buffer> {
     this.#checkOpen(what);
-    while (this.#head >= this.#messages.length) {
-      if (this.#end) throw this.#end;
-      await this.whenReady();
-      this.#checkOpen(what);
+    if (this.#head >= this.#messages.length) {
+      const wait = waitSignal(options, `Connection.${what}`);
+      try {
+        while (this.#head >= this.#messages.length) {
+          if (this.#end) throw this.#end;
+          await this.whenReady(wait.signal);
+          this.#checkOpen(what);
+        }
+      } finally {
+        wait.dispose();
+      }
     }
     const message = this.#messages[this.#head]!;
     this.#messages[this.#head++] = undefined as unknown as Buffer;
@@ -230,9 +238,13 @@ export class SocketConnection<T = unknown> {
       this.close();
       throw new MessageTooLongError(`Connection.${what}(): bad message length: ${message.length} bytes is over maxlength ${maxlength}; the connection is closed`, message.length, maxlength);
     }
-    // A message that shares its chunk with others is copied out, so that what the caller keeps
-    // is its own (Python returns fresh bytes).
-    return message.buffer.byteLength === message.length ? message : Buffer.from(message);
+    return message;
+  }
+
+  /** @internal Client() reads into a reused buffer (see client.ts) and hands each chunk here. */
+  received(chunk: Buffer): boolean {
+    this.#onData(chunk);
+    return !this.#socket.isPaused();
   }
 
   #onData(chunk: Buffer): void {
