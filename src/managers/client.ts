@@ -11,7 +11,8 @@ import { isTaskRef, prepareFunction } from "../task/task-function.js";
 import type { WireError } from "../wire/errors.js";
 import { ManagerClosedError, rebuildRemoteError } from "./errors.js";
 import { FN_MARK, OK, type Reply, type Request } from "./protocol.js";
-import { AuthenticationError, connect, type Address, type Channel } from "./transport.js";
+import { AuthenticationError } from "../connection/errors.js";
+import type { Address, Channel } from "./transport.js";
 
 interface Pending {
   resolve(value: unknown): void;
@@ -91,6 +92,8 @@ export class ManagerClient {
 
   async #connect(): Promise<Channel> {
     try {
+      // Loaded at the first call: a worker that only receives proxies (reviving them) skips the socket layer.
+      const { connect } = await import("./transport.js");
       const channel = await connect(this.address, this.authkey, {
         onMessage: (msg) => this.#onReply(msg as Reply),
         onClose: (error) => this.#onClose(error),

@@ -7,7 +7,6 @@ import { connect as connectSocket, type Socket } from "node:net";
 import { Listener } from "../connection/listener.js";
 import { SocketConnection } from "../connection/socket-connection.js";
 import { authenticate, DEFAULT_HANDSHAKE_TIMEOUT, toAuthkey } from "../connection/handshake.js";
-import { AuthenticationError } from "../connection/errors.js";
 import { EOFError } from "../shared/channel-errors.js";
 
 /** A Unix socket path, or [host, port] for TCP (port 0: any free port), as in Python. */
@@ -103,4 +102,3 @@ export async function connect(address: Address, authkey: Uint8Array | null, hand
   return attach(connection, socket, () => handlers);
 }
 
-export { AuthenticationError };
