@@ -22,6 +22,7 @@ export const LogLevel = {
   ERROR: 40,
   CRITICAL: 50,
 } as const;
+/** The name of one of the LogLevel levels ("DEBUG", "WARNING", ...). */
 export type LogLevelName = keyof typeof LogLevel;
 
 /** One log call, as handlers receive it. */
@@ -37,6 +38,7 @@ export interface LogRecord {
   time: number;
 }
 
+/** A function that receives each log record that passes the logger's level. */
 export type LogHandler = (record: LogRecord) => void;
 
 /** Python's logging.Logger, the parts a multiprocessing user needs. */
