@@ -137,6 +137,16 @@ for (const context of CONTEXTS) {
       assert.equal(await ns.get("y"), 11);
     });
 
+    it("proxies cross contexts: this manager's proxies work in a worker of the other context", async () => {
+      const other = context === "process" ? "thread" : "process";
+      const l = await manager.list<string>();
+      const p = new mp.Process({ context: other, target: async (l: mp.ListProxy<string>, other: string) => void (await l.append(other)), args: [l, other] });
+      p.start();
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      assert.deepEqual(await l.copy(), [other]);
+    });
+
     it("proxies in Pool tasks and initargs reach the same objects", async () => {
       const d = await manager.dict<number, number>();
       const counter = await manager.Value("i", 0);
