@@ -109,7 +109,8 @@ async function plainBullmq(redis: string, n: number, workers: number): Promise<{
   const started = await Promise.all(Array.from({ length: workers }, () => startProcess([here("./cluster/plain-bullmq-worker.mjs"), redis, queue, "50"])));
   const conn = new Redis(redis, { maxRetriesPerRequest: null });
   const q = new Queue(queue, { connection: conn });
-  const events = new QueueEvents(queue, { connection: conn.duplicate() });
+  const eventsConn = conn.duplicate();
+  const events = new QueueEvents(queue, { connection: eventsConn });
   await events.waitUntilReady();
   try {
     const samples = await timed(2, async () => {
@@ -128,6 +129,7 @@ async function plainBullmq(redis: string, n: number, workers: number): Promise<{
     await events.close();
     await q.close();
     conn.disconnect();
+    eventsConn.disconnect();
     for (const s of started) s.child.kill("SIGTERM");
     await Promise.all(started.map((s) => s.exited));
     await clean(redis, queue);

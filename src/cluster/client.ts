@@ -199,17 +199,18 @@ export class ClusterClient {
     this.#closed = true;
     for (const t of this.#timers) clearInterval(t);
     this.#failAll(new ClusterConnectionError("The cluster pool was closed"));
-    let conns: Connections;
-    try {
-      conns = await this.#connections;
-    } catch {
-      return;
-    }
+    // Connections still being made are closed by #connect once it sees #closed.
+    if (this.#conns) await this.#teardown(this.#conns);
+  }
+
+  async #teardown(conns: Connections): Promise<void> {
     conns.blocker.disconnect();
-    const tidy = Promise.all([conns.cmd.del(this.#keys.caller(this.callerId), this.#keys.results(this.callerId))]);
     // Tidying up is a courtesy: a Redis that is away does not keep the caller from closing.
-    await Promise.race([tidy.catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
-    await Promise.allSettled([conns.events.close(), conns.queue.close()]);
+    const briefly = (work: Promise<unknown>) => Promise.race([work.catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+    await briefly(conns.cmd.del(this.#keys.caller(this.callerId), this.#keys.results(this.callerId)));
+    await briefly(Promise.allSettled([conns.events.close(), conns.queue.close()]));
+    // A close that could not finish (no Redis) leaves BullMQ's own connections retrying: cut them.
+    await briefly(Promise.allSettled([conns.events.disconnect(), conns.queue.disconnect()]));
     conns.cmd.disconnect();
     conns.eventsConn.disconnect();
   }
@@ -218,7 +219,7 @@ export class ClusterClient {
 
   async #connect(): Promise<Connections> {
     const { Queue, QueueEvents } = await import("bullmq");
-    const cmd = await connectRedis(this.#config.target, `multiproc-caller-${this.callerId}`);
+    const cmd = await connectRedis(this.#config.target, `multiproc-caller-${this.callerId}`, () => this.#closed);
     cmd.on("error", (e: Error) => (this.#lastError = e.message));
     cmd.on("ready", () => this.#onUp(cmd));
     cmd.on("close", () => (this.#downSince ??= Date.now()));
@@ -235,6 +236,10 @@ export class ClusterClient {
     events.on("error", () => {});
     events.on("failed", ({ jobId, failedReason }) => this.#onJobFailed(jobId, failedReason));
     this.#conns = { cmd, blocker, queue, events, eventsConn };
+    if (this.#closed) {
+      await this.#teardown(this.#conns);
+      throw new ClusterConnectionError("The cluster pool was closed");
+    }
     this.#applyRefs();
     void this.#readResults(blocker);
     this.#timers.push(setInterval(() => void this.#heartbeat(cmd), (this.#config.callerTtl * 1000) / 3));

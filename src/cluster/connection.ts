@@ -53,12 +53,13 @@ export function redactedUrl(url: string): string {
  * BullMQ requires) and are sent again once Redis is back; the cluster's own watchdog decides
  * when waiting has lasted too long.
  */
-export async function connectRedis(target: RedisTarget, name: string): Promise<Redis> {
+export async function connectRedis(target: RedisTarget, name: string, closed: () => boolean = () => false): Promise<Redis> {
   const { Redis: RedisClient } = await import("ioredis");
   const options: RedisOptions = {
     maxRetriesPerRequest: null,
     connectionName: name,
-    retryStrategy: (times) => Math.min(100 * times, 1000),
+    // Copied by duplicate(), so BullMQ's own connections stop reconnecting too once their owner is closed.
+    retryStrategy: (times) => (closed() ? null : Math.min(100 * times, 1000)),
   };
   if (target.url.startsWith("rediss:")) options.tls = { ...target.tls };
   const client = new RedisClient(target.url, options);

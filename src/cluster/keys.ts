@@ -6,6 +6,10 @@ export interface ClusterKeys {
   readonly workers: string;
   /** Pub/sub channel: job ids whose running work must stop (timeout, abort, terminate). */
   readonly cancel: string;
+  /** Held (SET NX PX) by the one worker sweeping dead callers' jobs out of the queue this round. */
+  readonly sweep: string;
+  /** BullMQ's list of the queue's waiting job ids (its default prefix). */
+  readonly waiting: string;
   /** A caller's heartbeat: exists while the caller lives; its jobs are dropped once it is gone. */
   caller(callerId: string): string;
   /** List: a caller's results, pushed by workers, popped by the caller. */
@@ -17,6 +21,8 @@ export function clusterKeys(queue: string): ClusterKeys {
   return {
     workers: `${base}:workers`,
     cancel: `${base}:cancel`,
+    sweep: `${base}:sweep`,
+    waiting: `bull:${queue}:wait`,
     caller: (id) => `${base}:caller:${id}`,
     results: (id) => `${base}:results:${id}`,
   };
@@ -34,6 +40,12 @@ export interface WorkerInfo {
   inline: boolean;
   /** Date.now() of its last refresh. */
   at: number;
+}
+
+/** The caller a job id belongs to (ids are `<caller id>-<n>`), or null for jobs queued by others. */
+export function callerOfJob(jobId: string): string | null {
+  const m = /^([0-9a-f]{16})-\d+$/.exec(jobId);
+  return m ? m[1]! : null;
 }
 
 /** A worker that has not refreshed its entry for this long is taken for dead. */

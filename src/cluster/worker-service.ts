@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Job, Worker } from "bullmq";
+import type { Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { Pool } from "../pool/pool.js";
 import { tasksFrom, type TaskFunction } from "../task/task-function.js";
@@ -20,7 +20,7 @@ import { serializeError } from "../wire/errors.js";
 import { connectRedis, redactedUrl, type RedisTarget } from "./connection.js";
 import { ForbiddenTaskError } from "./errors.js";
 import { decodeJob, encodeResults, failedResults, type JobData, type RemoteBatch, type RemoteResults } from "./job-codec.js";
-import { clusterKeys, type ClusterKeys, type WorkerInfo } from "./keys.js";
+import { callerOfJob, clusterKeys, type ClusterKeys, type WorkerInfo } from "./keys.js";
 import { portableModuleId } from "./module-identity.js";
 import { verifyJob, type Authkey } from "./signing.js";
 import { runBatch } from "./task-runner.js";
@@ -43,6 +43,9 @@ export interface WorkerServiceOptions {
 }
 
 const REGISTRY_REFRESH_MS = 2000;
+/** How often one of the workers looks for dead callers' jobs among the oldest waiting ones, and how many it looks at. */
+const SWEEP_MS = 5000;
+const SWEEP_JOBS = 5000;
 /** A results list nobody reads (its caller died) expires. */
 const RESULTS_TTL_MS = 10 * 60 * 1000;
 
@@ -60,6 +63,8 @@ export class WorkerService {
   #sub: Redis | undefined;
   #workerConn: Redis | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #queue: Queue | undefined;
   #stopping: Promise<void> | undefined;
   /** Jobs dropped because their caller was gone, and jobs refused: for logs and tests. */
   dropped = 0;
@@ -86,7 +91,7 @@ export class WorkerService {
   }
 
   async start(): Promise<void> {
-    const { Worker } = await import("bullmq");
+    const { Queue: BullQueue, Worker } = await import("bullmq");
     const { target, queue, processes } = this.#opts;
     this.#pool = new Pool({ processes, context: "process", callerStacks: false });
     const cmd = (this.#cmd = await connectRedis(target, `multiproc-worker-${this.id}`));
@@ -98,6 +103,9 @@ export class WorkerService {
     await sub.subscribe(this.#keys.cancel);
     await this.#register();
     this.#timer = setInterval(() => void this.#register(), REGISTRY_REFRESH_MS);
+    this.#queue = new BullQueue(queue, { connection: cmd });
+    this.#queue.on("error", () => {});
+    this.#sweepTimer = setInterval(() => void this.#sweep().catch(() => {}), SWEEP_MS);
     const lockDuration = this.#opts.lockMs ?? 2000;
     const workerConn = (this.#workerConn = cmd.duplicate());
     workerConn.on("error", () => {});
@@ -124,12 +132,14 @@ export class WorkerService {
 
   async #stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
     await this.#worker?.close();
     if (this.#pool) {
       this.#pool.close();
       await this.#pool.join();
     }
     await this.#cmd?.hdel(this.#keys.workers, this.id).catch(() => 0);
+    await this.#queue?.close().catch(() => {});
     this.#sub?.disconnect();
     this.#workerConn?.disconnect();
     this.#cmd?.disconnect();
@@ -146,6 +156,31 @@ export class WorkerService {
       at: Date.now(),
     };
     await this.#cmd?.hset(this.#keys.workers, this.id, JSON.stringify(info)).catch(() => 0);
+  }
+
+  /**
+   * Jobs of dead callers leave the queue within about callerTtl + SWEEP_MS even while every
+   * worker is busy: one worker a round looks at the oldest waiting jobs (the next to run) and
+   * removes those whose caller's heartbeat is gone. Workers also drop such jobs as they take them.
+   */
+  async #sweep(): Promise<void> {
+    const cmd = this.#cmd!;
+    if ((await cmd.set(this.#keys.sweep, this.id, "PX", SWEEP_MS - 500, "NX")) !== "OK") return;
+    const byCaller = new Map<string, string[]>();
+    for (const id of await cmd.lrange(this.#keys.waiting, -SWEEP_JOBS, -1)) {
+      const caller = callerOfJob(id);
+      if (caller === null) continue;
+      const ids = byCaller.get(caller);
+      if (ids) ids.push(id);
+      else byCaller.set(caller, [id]);
+    }
+    for (const [caller, ids] of byCaller) {
+      if ((await cmd.exists(this.#keys.caller(caller))) === 1) continue;
+      let removed = 0;
+      for (const id of ids) removed += await this.#queue!.remove(id).catch(() => 0);
+      this.dropped += removed;
+      if (removed > 0) this.#log(`multiproc worker: ${removed} queued job(s) dropped: their caller ${caller} is gone`);
+    }
   }
 
   async #process(job: Job): Promise<void> {
