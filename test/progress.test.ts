@@ -3,6 +3,9 @@
 // terminal (tmux).
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as mp from "multiproc";
 import { CONTEXTS, sleep } from "./helpers.ts";
@@ -121,7 +124,8 @@ for (const context of CONTEXTS) {
       const server = `multiproc-progress-${process.pid}-${context}`;
       const tmux = (...args: string[]) => execFileSync("tmux", ["-L", server, ...args], { encoding: "utf8" });
       const script = new URL("./fixtures/progress-bar.ts", import.meta.url).pathname;
-      const cmd = `CONTEXT=${context} ITEMS=400 ${process.execPath} --import tsx ${script}; echo EXIT=$?; sleep 60`;
+      const gate = join(mkdtempSync(join(tmpdir(), "mp-progress-")), "go");
+      const cmd = `CONTEXT=${context} ITEMS=400 GATE=${gate} ${process.execPath} --import tsx ${script}; echo EXIT=$?; sleep 60`;
       tmux("new-session", "-d", "-x", "150", "-y", "20", "-s", "p", cmd);
       const progressLines = new Set<string>();
       let screen = "";
@@ -133,6 +137,9 @@ for (const context of CONTEXTS) {
           const bars = screen.split("\n").filter((l) => /\d+\/400/.test(l));
           assert.ok(bars.length <= 1, `the bar takes one line, got:\n${screen}`);
           if (bars[0]) progressLines.add(bars[0].trim());
+          // The second half of the items waits for this: the bar has been seen part-way.
+          const done = Number(/(\d+)\/400/.exec(bars[0] ?? "")?.[1] ?? 0);
+          if (done > 0 && done < 400 && !existsSync(gate)) writeFileSync(gate, "");
           await sleep(30);
         }
       } finally {
