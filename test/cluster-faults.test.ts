@@ -7,20 +7,18 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import * as mp from "multiproc";
 import { waitFor } from "./helpers.js";
 import {
-  cleanQueue,
   haveRedisServer,
   privateRedis,
-  queueName,
   REDIS_URL,
   skipWithoutRedis,
   startWorker,
   stopWorkers,
   TASKS,
-  type WorkerProcess,
+  testScope,
 } from "./fixtures/cluster-harness.js";
 
 type Tasks = typeof import("./fixtures/cluster-tasks.mjs");
@@ -28,22 +26,7 @@ const tasks = mp.tasksFrom<Tasks>(new URL(`file://${TASKS}`));
 const skip = await skipWithoutRedis("test/cluster-faults.test.ts");
 const skipPrivate = skip || (haveRedisServer() ? false : "redis-server is not installed: the Redis restart test needs a private one");
 
-const workers: WorkerProcess[] = [];
-const queues: string[] = [];
-function track(w: WorkerProcess): WorkerProcess {
-  workers.push(w);
-  return w;
-}
-function newQueue(name: string): string {
-  const q = queueName(name);
-  queues.push(q);
-  return q;
-}
-
-after(async () => {
-  await stopWorkers(...workers);
-  if (!skip) for (const q of queues) await cleanQueue(q);
-});
+const { track, newQueue } = testScope(skip);
 
 describe("cluster faults", { skip }, () => {
   test("a worker SIGKILLed mid-map: its jobs run on the other, every result arrives exactly once", { timeout: 120_000 }, async () => {

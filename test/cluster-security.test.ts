@@ -7,32 +7,19 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serialize } from "node:v8";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import * as mp from "multiproc";
-import { cleanQueue, queueName, REDIS_URL, skipWithoutRedis, startWorker, stopWorkers, TASKS, type WorkerProcess } from "./fixtures/cluster-harness.js";
+import { REDIS_URL, skipWithoutRedis, startWorker, TASKS, testScope, type WorkerProcess } from "./fixtures/cluster-harness.js";
 
 type Tasks = typeof import("./fixtures/cluster-tasks.mjs");
 const tasks = mp.tasksFrom<Tasks>(new URL(`file://${TASKS}`));
 const other = mp.tasksFrom<typeof import("./fixtures/cluster-other-tasks.mjs")>(new URL("./fixtures/cluster-other-tasks.mjs", import.meta.url));
 const skip = await skipWithoutRedis("test/cluster-security.test.ts");
 
-const workers: WorkerProcess[] = [];
-const queues: string[] = [];
-async function worker(queue: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
-  const w = await startWorker(queue, extra, env);
-  workers.push(w);
-  return w;
+const { track, newQueue } = testScope(skip);
+function worker(queue: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<WorkerProcess> {
+  return startWorker(queue, extra, env).then(track);
 }
-function newQueue(name: string): string {
-  const q = queueName(name);
-  queues.push(q);
-  return q;
-}
-
-after(async () => {
-  await stopWorkers(...workers);
-  if (!skip) for (const q of queues) await cleanQueue(q);
-});
 
 /** Queue a job by hand, as anyone who can write to Redis could, and read what the worker answers. */
 async function forgeJob(queue: string, batch: object, signature?: string): Promise<{ errors?: [number, { name: string; message: string }][] }> {
