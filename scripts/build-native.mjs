@@ -26,7 +26,7 @@ const nativeDir = join(root, "native");
 const output = join(nativeDir, "build", "Release", "multiproc_shm.node");
 const verbose = process.argv.includes("--verbose");
 // Why the last build failed, for the error a user meets at run time (npm shows an install
-// script's output only with --foreground-scripts): src/shared/native.ts reads it.
+// script's output only with --foreground-scripts): src/memory/native.ts reads it.
 const reasonFile = join(nativeDir, "build", "unavailable.txt");
 const UNAVAILABLE = "process-context shared memory (Value, Array, Lock, Queue... across processes) is unavailable; the thread context still works. retry with: npm rebuild multiproc --foreground-scripts";
 

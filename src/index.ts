@@ -29,24 +29,26 @@ export {
   ProcessPoolExecutor,
   ThreadPoolExecutor,
 } from "./factories.js";
+// The same class as Array, under a name that does not shadow the global Array on a named import.
+export { Array as SharedArray } from "./factories.js";
 export { getContext, type Context } from "./context.js";
 export { Executor, type ExecutorOptions, type ExecutorMapOptions, type ShutdownOptions } from "./executor/executor.js";
 export { Future, CancelledError } from "./executor/future.js";
 export { asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type FuturesWaitOptions, type DoneAndNotDone } from "./executor/wait.js";
 export { BrokenExecutor, BrokenProcessPool, BrokenThreadPool } from "./executor/broken.js";
-export { QueueBase, type QueueOptions, type WaitOptions, type SyncWaitOptions } from "./shared/queue.js";
-export { Pipe, Connection, type PipeOptions } from "./shared/pipe.js";
-export { Empty, Full, ClosedError, EOFError, BrokenPipeError, BrokenQueueError } from "./shared/channel-errors.js";
-export type { AnyLock } from "./shared/lock.js";
-export type { BarrierOptions } from "./shared/barrier.js";
-export type { SharedValueOptions } from "./shared/value.js";
-export type { SharedMemoryOptions } from "./shared/shared-memory.js";
-export type { ShareableItem } from "./shared/shareable-list.js";
-export type { Typecode, ValueOf, SettableOf, ElementArray } from "./shared/typecodes.js";
-export type { Held } from "./shared/acquirable.js";
-export type { AcquireOptions, AcquireSyncOptions } from "./shared/waiting.js";
-export type { ContextOption } from "./shared/sync-base.js";
-export { LockNotHeldError, TooManyReleasesError, BrokenBarrierError, TypecodeError } from "./shared/sync-errors.js";
+export { QueueBase, type QueueOptions, type WaitOptions, type SyncWaitOptions } from "./channels/queue.js";
+export { Pipe, Connection, type PipeOptions } from "./channels/pipe.js";
+export { Empty, Full, ClosedError, EOFError, BrokenPipeError, BrokenQueueError } from "./channels/errors.js";
+export type { AnyLock } from "./sync/lock.js";
+export type { BarrierOptions } from "./sync/barrier.js";
+export type { SharedValueOptions } from "./values/value.js";
+export type { SharedMemoryOptions } from "./values/shared-memory.js";
+export type { ShareableItem } from "./values/shareable-list.js";
+export type { Typecode, ValueOf, SettableOf, ElementArray } from "./values/typecodes.js";
+export type { Held } from "./sync/acquirable.js";
+export type { AcquireOptions, AcquireSyncOptions } from "./memory/wait-attempt.js";
+export type { ContextOption } from "./memory/shared-object.js";
+export { LockNotHeldError, TooManyReleasesError, BrokenBarrierError, TypecodeError } from "./sync/errors.js";
 export { Manager, SyncManager } from "./managers/sync-manager.js";
 export { BaseManager, type ManagerOptions } from "./managers/base-manager.js";
 export { SharedMemoryManager } from "./managers/shared-memory-manager.js";
@@ -75,7 +77,7 @@ export { KeyError, IndexError, ValueError, AttributeError, ManagerClosedError } 
 export { getStartMethod, setStartMethod, getAllStartMethods } from "./start-method.js";
 export { currentProcess, parentProcess, type ProcessInfo } from "./current.js";
 export { cpuCount } from "./cpu.js";
-export { tasksFrom, type TaskRef, type TaskFunction, type TaskModule } from "./task/task-function.js";
+export { tasksFrom, type TaskRef, type TaskFunction, type TaskModule } from "./fn/task-function.js";
 export type { ContextName } from "./backends/backend.js";
 export {
   WorkerLostError,
@@ -88,7 +90,7 @@ export {
   isMultiprocError,
   TimeoutError,
 } from "./errors.js";
-export { NativeAddonUnavailableError } from "./shared/native.js";
+export { NativeAddonUnavailableError } from "./memory/native.js";
 export { getLogger, logToStderr, LogLevel, Logger, type LogLevelName, type LogRecord, type LogHandler } from "./log.js";
 export { cluster, type Cluster, type ClusterOptions, type ClusterPoolOptions } from "./cluster/cluster.js";
 export { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "./cluster/errors.js";

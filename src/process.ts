@@ -8,12 +8,12 @@ import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
 import { whileAwaited } from "./hold-event-loop.js";
 import { loggingForWorkers } from "./log.js";
-import { recordLends } from "./shared/pipe.js";
-import { encodeShareables, findThreadOnlyShareable } from "./shared/shareable.js";
+import { recordLends } from "./channels/pipe.js";
+import { encodeShareables, findThreadOnlyShareable } from "./memory/shareable.js";
 import { currentProcess } from "./current.js";
-import { liveWorkers, resolveContext, type LiveWorker } from "./start-method.js";
-import { instanceData, prepareProcessClass } from "./task/process-class.js";
-import { isTaskRef, kTaskRef, prepareFunction, type PreparedFunction, type TaskFunction } from "./task/task-function.js";
+import { liveWorkers, resolveContext, type LiveWorker } from "./backends/registry.js";
+import { instanceData, prepareProcessClass } from "./fn/process-class.js";
+import { isTaskRef, kTaskRef, prepareFunction, type PreparedFunction, type TaskFunction } from "./fn/task-function.js";
 import type { FnSpec } from "./wire/messages.js";
 import { findUncloneable } from "./wire/clone-check.js";
 

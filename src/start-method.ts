@@ -1,47 +1,12 @@
-// Which context new Processes and Pools use when none is named, as Python's
-// set_start_method()/get_start_method(), and the lookup from a context's name to its backend.
-// Every worker spawned through it is noted until it exits, so that activeChildren() can list
-// a Pool's workers as Python's does.
+// Which context new Processes, Pools and shared objects use when none is named, as Python's
+// set_start_method()/get_start_method(). A leaf: it loads no backend, so that making a Lock or a
+// Queue does not load the code that spawns workers (backends/registry.ts maps a name to that).
 
-import type { ContextName, ExitInfo, SpawnWorker, WorkerHandle } from "./backends/backend.js";
-import { spawnProcess } from "./backends/process.js";
-import { spawnThread } from "./backends/thread.js";
+import type { ContextName } from "./backends/backend.js";
 import { currentProcess } from "./current.js";
 
-/** A worker that has not exited yet: its name, and a promise of how it exits. */
-export interface LiveWorker {
-  readonly name: string;
-  readonly exited: Promise<ExitInfo>;
-}
-
-const live = new Map<WorkerHandle, LiveWorker>();
-
-/** The workers started by this process (or thread) that have not exited yet, oldest first. */
-export function liveWorkers(): ReadonlyMap<WorkerHandle, LiveWorker> {
-  return live;
-}
-
-function noting(spawn: SpawnWorker): SpawnWorker {
-  return (options) => {
-    let exited = false;
-    let onExited!: (info: ExitInfo) => void;
-    const worker: LiveWorker = { name: options.name, exited: new Promise((resolve) => (onExited = resolve)) };
-    let handle: WorkerHandle | undefined = undefined;
-    handle = spawn({
-      ...options,
-      onExit: (info) => {
-        exited = true;
-        if (handle) live.delete(handle);
-        onExited(info);
-        options.onExit(info);
-      },
-    });
-    if (!exited) live.set(handle, worker);
-    return handle;
-  };
-}
-
-const SPAWNERS: Record<ContextName, SpawnWorker> = { process: noting(spawnProcess), thread: noting(spawnThread) };
+/** How a context is named where one may be given: its name, or a Context (whose `name` is read). */
+export type ContextChoice = ContextName | { readonly name: ContextName };
 
 let startMethod: ContextName | null = null;
 
@@ -87,17 +52,8 @@ export function contextName(method: unknown, where: string): ContextName {
   throw new RangeError(`${where}: unknown context ${JSON.stringify(method)}; use "process" or "thread"`);
 }
 
-export interface ResolvedContext {
-  name: ContextName;
-  spawn: SpawnWorker;
-}
-
-/** A context option (a name, a Context, or nothing for the default) to its backend. */
-export function resolveContext(context: ContextName | { readonly name: ContextName } | undefined, where: string): ResolvedContext {
-  // A context that brings its own backend (the cluster's, src/cluster/) uses it.
-  if (typeof context === "object" && context !== null && "spawn" in context && typeof context.spawn === "function") {
-    return { name: context.name, spawn: context.spawn as SpawnWorker };
-  }
-  const name = context === undefined ? getStartMethod() : contextName(typeof context === "object" && context !== null ? context.name : context, where);
-  return { name, spawn: SPAWNERS[name] };
+/** A context option (a name, a Context, or nothing for the default) to the context's name. */
+export function contextNameOf(context: ContextChoice | undefined, where: string): ContextName {
+  if (context === undefined) return getStartMethod();
+  return contextName(typeof context === "object" && context !== null ? context.name : context, where);
 }

@@ -1,8 +1,8 @@
-// The compilers' helpers a worker supplies to inline task functions (src/runtime/compiler-helpers.ts),
+// The compilers' helpers a worker supplies to inline task functions (src/fn/compiler-helpers.ts),
 // driven the way tsc's output calls them (tsx's own calls are exercised by test/pool.test.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compilerHelpers } from "../src/runtime/compiler-helpers.ts";
+import { compilerHelpers } from "../src/fn/compiler-helpers.ts";
 
 type Env = { stack: unknown[]; error: unknown; hasError: boolean };
 const add = compilerHelpers.__addDisposableResource as <T>(env: Env, value: T, isAwait: boolean) => T;

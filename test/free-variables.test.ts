@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseFunction, parseMethod } from "../src/task/free-variables.ts";
+import { parseFunction, parseMethod } from "../src/fn/free-variables.ts";
 
 const free = (src: string) => [...parseFunction(src)!.free].sort();
 

@@ -1,4 +1,4 @@
-// Pipe ends held by several processes, as Python's file descriptors are (src/shared/holders.ts):
+// Pipe ends held by several processes, as Python's file descriptors are (src/channels/pipe-holders.ts):
 // each holder's close() closes only its own hold; EOFError comes once every holder of the other
 // end has closed it or died (SIGKILL included); send() with every reader gone throws
 // BrokenPipeError; Python's `child_conn.close()` right after `p.start()` works.

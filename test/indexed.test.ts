@@ -1,4 +1,4 @@
-// Python's `arr[i]` / `arr[i] = v` on mp.Array and ShareableList (src/shared/indexed.ts), in the
+// Python's `arr[i]` / `arr[i] = v` on mp.Array and ShareableList (src/values/indexed.ts), in the
 // parent and in workers (the objects still pass the clone check before a Process starts), plus
 // Array('c') and ShareableList items that are bytes (Uint8Array), as in Python.
 import assert from "node:assert/strict";

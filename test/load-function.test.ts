@@ -1,4 +1,4 @@
-// Inline tasks compiled in a worker (src/runtime/load-function.ts): a throwing one names itself
+// Inline tasks compiled in a worker (src/fn/load-function.ts): a throwing one names itself
 // and the line where the caller passed it, instead of `eval at compileSource`; a TypeScript
 // module that Node.js cannot strip says that tsx makes it work.
 import assert from "node:assert/strict";
@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as mp from "multiproc";
-import { withTsxHint } from "../src/runtime/load-function.ts";
+import { withTsxHint } from "../src/fn/load-function.ts";
 import { CONTEXTS } from "./helpers.ts";
 
 const thisFile = fileURLToPath(import.meta.url);

@@ -17,7 +17,7 @@ import {
   nativeAvailable,
   removeStaleSegments,
   type ShmBinding,
-} from "../src/shared/native.js";
+} from "../src/memory/native.js";
 
 const fixture = new URL("./fixtures/shm-child.mjs", import.meta.url);
 const skip = nativeAvailable() ? false : "native addon not built (node scripts/build-native.mjs)";

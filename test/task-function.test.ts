@@ -1,4 +1,4 @@
-// ClosureError's advice (src/task/task-function.ts) is written in the caller's language: the typed
+// ClosureError's advice (src/fn/task-function.ts) is written in the caller's language: the typed
 // tasksFrom<typeof import(...)> form for TypeScript, forms that run as written for JavaScript.
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";

@@ -2,7 +2,7 @@
 
 import { Worker } from "node:worker_threads";
 import { inheritedExecArgv, workerEntry, type SpawnWorker, type WorkerHandle } from "./backend.js";
-import { livenessBuffer, markThreadExited } from "../shared/liveness.js";
+import { livenessBuffer, markThreadExited } from "../memory/liveness.js";
 
 /** The parent's flags that a Worker accepts, learnt once (see startWorker). */
 let threadExecArgv: string[] | undefined;
@@ -20,7 +20,7 @@ function startWorker(options: Parameters<SpawnWorker>[0]): Worker {
         execArgv,
         env: options.env ?? process.env,
         resourceLimits: options.maxHeapMb === undefined ? undefined : { maxOldGenerationSizeMb: options.maxHeapMb },
-        // The liveness table: how locks held by a thread that died are told apart (shared/liveness.ts).
+        // The liveness table: how locks held by a thread that died are told apart (memory/liveness.ts).
         workerData: { multiprocName: options.name, multiprocLiveness: livenessBuffer() },
       });
       if (!options.execArgv) threadExecArgv = execArgv;

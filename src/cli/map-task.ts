@@ -5,7 +5,7 @@
 // so that one bad item does not end the run unless the parent decides so.
 
 import { performance } from "node:perf_hooks";
-import { importFunction } from "../runtime/load-function.js";
+import { importFunction } from "../fn/load-function.js";
 
 /** One input line: its index among the items, its 1-based line number, its text. */
 type InputLine = [index: number, line: number, text: string];

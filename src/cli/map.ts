@@ -15,7 +15,7 @@ import type { ContextName } from "../backends/backend.js";
 import { abortError, InitializerError } from "../errors.js";
 import { Pool } from "../pool/pool.js";
 import { ProgressTracker } from "../pool/progress.js";
-import { tasksFrom } from "../task/task-function.js";
+import { tasksFrom } from "../fn/task-function.js";
 import type { Command } from "./main.js";
 import { isBlankLine, type ChunkOutcome, type Failure, type InputChunk } from "./map-task.js";
 

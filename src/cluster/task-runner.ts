@@ -3,7 +3,7 @@
 // error arrives whole (wire/errors.ts) and the caller's scheduler settles each task as locally.
 
 import type { Pool } from "../pool/pool.js";
-import type { TaskFunction } from "../task/task-function.js";
+import type { TaskFunction } from "../fn/task-function.js";
 import { serializeError, type WireError } from "../wire/errors.js";
 import { TaskKind } from "../wire/messages.js";
 import { packNumbers } from "../wire/numbers.js";

@@ -15,7 +15,7 @@ import { pathToFileURL } from "node:url";
 import type { Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { Pool } from "../pool/pool.js";
-import { tasksFrom, type TaskFunction } from "../task/task-function.js";
+import { tasksFrom, type TaskFunction } from "../fn/task-function.js";
 import { serializeError } from "../wire/errors.js";
 import { connectRedis, redactedUrl, type RedisTarget } from "./connection.js";
 import { ForbiddenTaskError } from "./errors.js";

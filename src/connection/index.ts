@@ -9,4 +9,4 @@ export type { WaitOptions as RecvOptions } from "./readiness.js";
 export { AuthenticationError, BufferTooShort, HandshakeTimeoutError, MessageTooLongError, MalformedMessageError } from "./errors.js";
 export type { Address, Family } from "./address.js";
 export type { BytesLike } from "./bytes.js";
-export { Connection, Pipe } from "../shared/pipe.js";
+export { Connection, Pipe } from "../channels/pipe.js";

@@ -12,7 +12,7 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import { inspect } from "node:util";
-import { ClosedError } from "../shared/channel-errors.js";
+import { ClosedError } from "../channels/errors.js";
 import { resolveAddress, type Address, type Family } from "./address.js";
 import { authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
 import { Readiness, waitSignal, type WaitOptions } from "./readiness.js";

@@ -14,8 +14,8 @@
 import type { Socket } from "node:net";
 import { inspect } from "node:util";
 import { deserialize } from "node:v8";
-import { BrokenPipeError, ClosedError, EOFError } from "../shared/channel-errors.js";
-import { encodeItem } from "../shared/item-codec.js";
+import { BrokenPipeError, ClosedError, EOFError } from "../channels/errors.js";
+import { encodeItem } from "../channels/item-codec.js";
 import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } from "./bytes.js";
 import { MalformedMessageError, MessageTooLongError } from "./errors.js";
 import { FrameReader, SMALL_MESSAGE, frameHeader, smallFrame } from "./framing.js";

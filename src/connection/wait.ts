@@ -10,8 +10,8 @@
 // milliseconds (it has no way to tell a waiter that is not taking the item).
 
 import { Process } from "../process.js";
-import { Connection } from "../shared/pipe.js";
-import { QueueBase } from "../shared/queue.js";
+import { Connection } from "../channels/pipe.js";
+import { QueueBase } from "../channels/queue.js";
 import { SocketConnection } from "./socket-connection.js";
 import { SocketListener } from "./listener.js";
 

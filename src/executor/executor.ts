@@ -7,8 +7,8 @@ import type { ContextName } from "../backends/backend.js";
 import { cpuCount } from "../cpu.js";
 import { InitializerError, PoolClosedError, timeoutError, WorkerLostError } from "../errors.js";
 import { Pool, type PoolOptions } from "../pool/pool.js";
-import { TaskQueue } from "../pool/task-queue.js";
-import { prepareFunction, type TaskFunction } from "../task/task-function.js";
+import { Fifo } from "../pool/fifo.js";
+import { prepareFunction, type TaskFunction } from "../fn/task-function.js";
 import { BrokenExecutor, BrokenProcessPool, BrokenThreadPool } from "./broken.js";
 import { Future, futureControl } from "./future.js";
 
@@ -48,7 +48,7 @@ export class Executor implements AsyncDisposable {
   readonly #maxInPool: number;
   readonly #Broken: typeof BrokenExecutor;
   #pool: Pool | undefined;
-  readonly #pending = new TaskQueue<WorkItem>();
+  readonly #pending = new Fifo<WorkItem>();
   #inPool = 0;
   #shutdown = false;
   #broken: BrokenExecutor | null = null;

@@ -9,10 +9,10 @@ import type { Context } from "../context.js";
 import { ProcessStateError } from "../errors.js";
 import { holdEventLoop } from "../hold-event-loop.js";
 import { Process } from "../process.js";
-import { Pipe, type Connection } from "../shared/pipe.js";
-import { resolveContext } from "../start-method.js";
-import { isTaskRef, prepareFunction, tasksFrom, type TaskFunction } from "../task/task-function.js";
-import { importFunction } from "../runtime/load-function.js";
+import { Pipe, type Connection } from "../channels/pipe.js";
+import { contextNameOf } from "../start-method.js";
+import { isTaskRef, prepareFunction, tasksFrom, type TaskFunction } from "../fn/task-function.js";
+import { importFunction } from "../fn/load-function.js";
 import { checkAddress, checkExposure, defaultAddress, processAuthkey, toAuthkey } from "./address.js";
 import { ManagerClient, describeAddress, encodeFunctions } from "./client.js";
 import { ManagerClosedError, rebuildRemoteError } from "./errors.js";
@@ -63,7 +63,7 @@ export class BaseManager {
     this.#options = options;
     this.#address = options.address === undefined ? defaultAddress() : checkAddress(options.address, this.constructor.name);
     this.#authkey = options.authkey === undefined ? processAuthkey() : toAuthkey(options.authkey, this.constructor.name);
-    this.#context = resolveContext(options.context, this.constructor.name).name;
+    this.#context = contextNameOf(options.context, this.constructor.name);
   }
 
   /**

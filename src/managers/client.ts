@@ -5,9 +5,9 @@
 // keep a program running.
 
 import { CloneError } from "../errors.js";
-import { decodeShareables, encodeShareables } from "../shared/shareable.js";
+import { decodeShareables, encodeShareables } from "../memory/shareable.js";
 import { findUncloneable } from "../wire/clone-check.js";
-import { isTaskRef, prepareFunction } from "../task/task-function.js";
+import { isTaskRef, prepareFunction } from "../fn/task-function.js";
 import type { WireError } from "../wire/errors.js";
 import { ManagerClosedError, rebuildRemoteError } from "./errors.js";
 import { FN_MARK, OK, type Reply, type Request } from "./protocol.js";
@@ -126,7 +126,7 @@ export class ManagerClient {
     if (reply[1] !== OK) return pending.reject(rebuildRemoteError(reply[2] as WireError));
     if (!reply[3]) return pending.resolve(reply[2]);
     // The value may hold proxies or shared objects: revive them (loading their types first).
-    (revivers ??= import("../shared/revivers.js")).then(() => {
+    (revivers ??= import("../runtime/revivers.js")).then(() => {
       revivingAuthkey = this.authkey;
       try {
         pending.resolve(decodeShareables(reply[2]));

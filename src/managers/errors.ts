@@ -4,8 +4,8 @@
 
 import { MultiprocError, multiprocErrors } from "../errors.js";
 import { deserializeError, type WireError } from "../wire/errors.js";
-import { Empty, Full } from "../shared/channel-errors.js";
-import { BrokenBarrierError, LockNotHeldError, TooManyReleasesError } from "../shared/sync-errors.js";
+import { Empty, Full } from "../channels/errors.js";
+import { BrokenBarrierError, LockNotHeldError, TooManyReleasesError } from "../sync/errors.js";
 
 /** A missing key read through a dict proxy's item accessor (`getItem`, `delItem`, `pop` without default): Python's KeyError. */
 export class KeyError extends MultiprocError {

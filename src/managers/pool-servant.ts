@@ -4,8 +4,8 @@
 
 import type { ContextName } from "../backends/backend.js";
 import { Pool } from "../pool/pool.js";
-import { decodeShareables } from "../shared/shareable.js";
-import type { TaskFunction } from "../task/task-function.js";
+import { decodeShareables } from "../memory/shareable.js";
+import type { TaskFunction } from "../fn/task-function.js";
 import { kServantShutdown } from "./server.js";
 
 type Fn = TaskFunction<(...args: unknown[]) => unknown>;

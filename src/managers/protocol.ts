@@ -10,7 +10,7 @@
 // queue get does not hold up the set that follows it), each answered when it settles.
 //
 // Values travel by structured clone. Proxies and multiproc's shared objects inside them travel
-// as shareable descriptors (shared/shareable.ts), which the server stores as they are and hands
+// as shareable descriptors (memory/shareable.ts), which the server stores as they are and hands
 // back, so a proxy stored in a managed list comes back a proxy; `holdsShared` says a value may
 // hold such descriptors, so that only those are searched. Functions in arguments (a sort key, a
 // Pool task) travel as FnSpecs and are compiled in the server.

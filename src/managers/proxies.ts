@@ -2,7 +2,7 @@
 // NamespaceProxy, AcquirerProxy, ... offer, with every call async. Each maps to the methods of
 // its servant in the manager (dict-servant.ts, list-servant.ts, ...).
 
-import type { TaskFunction } from "../task/task-function.js";
+import type { TaskFunction } from "../fn/task-function.js";
 import { encodeFunctions } from "./client.js";
 import { BaseProxy, setProxyClass } from "./proxy.js";
 

@@ -1,9 +1,9 @@
 // A proxy: the handle through which any process calls methods on an object living in a
 // manager. It holds only the object's address, id and the manager's key, so it travels to
-// Process targets, Pool tasks and initargs as a shareable (shared/shareable.ts) and reconnects
+// Process targets, Pool tasks and initargs as a shareable (memory/shareable.ts) and reconnects
 // from there, and it can be stored inside another managed object and come back a proxy.
 
-import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../shared/shareable.js";
+import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
 import { authkeyOfReply, describeAddress, encodeFunctions, ManagerClient } from "./client.js";
 import { PROXY_TYPE, type ProxyState } from "./protocol.js";
 import type { Address } from "./transport.js";

@@ -1,7 +1,7 @@
 // The Queue and JoinableQueue that a SyncManager serves: Python's queue.Queue living in the
 // manager. Items are held as the server received them (already copies); a get hands one back.
 
-import { Empty, Full } from "../shared/channel-errors.js";
+import { Empty, Full } from "../channels/errors.js";
 import { deadlineAfter, WaitList } from "./wait-list.js";
 import { TimeoutError } from "../errors.js";
 

@@ -4,8 +4,8 @@
 // A closure over local state cannot travel: serve it with getServer() in the process that owns it.
 
 import { ClosureError } from "../errors.js";
-import { capturedNames, isTaskRef, prepareFunction, type TaskRef } from "../task/task-function.js";
-import { parseFunction } from "../task/free-variables.js";
+import { capturedNames, isTaskRef, prepareFunction, type TaskRef } from "../fn/task-function.js";
+import { parseFunction } from "../fn/free-variables.js";
 import type { FnSpec } from "../wire/messages.js";
 import type { ProxyClass } from "./proxy.js";
 

@@ -3,10 +3,10 @@
 // registered types, listens, tells the parent its address (or why it could not), and serves
 // until shut down.
 
-import "../shared/revivers.js";
-import type { Connection } from "../shared/pipe.js";
+import "../runtime/revivers.js";
+import type { Connection } from "../channels/pipe.js";
 import type { ContextName } from "../backends/backend.js";
-import { loadFunction } from "../runtime/load-function.js";
+import { loadFunction } from "../fn/load-function.js";
 import { serializeError, type WireError } from "../wire/errors.js";
 import type { FnSpec } from "../wire/messages.js";
 import type { WireType } from "./registry.js";

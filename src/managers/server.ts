@@ -3,9 +3,9 @@
 // thread (server-main.ts), or in the calling process through BaseManager.getServer().
 
 import { serializeError } from "../wire/errors.js";
-import { decodeShareables, encodeShareables, kShareable, noteShareableCreated } from "../shared/shareable.js";
-import { compileSource } from "../runtime/load-function.js";
-import { tasksFrom } from "../task/task-function.js";
+import { decodeShareables, encodeShareables, kShareable, noteShareableCreated } from "../memory/shareable.js";
+import { compileSource } from "../fn/load-function.js";
+import { tasksFrom } from "../fn/task-function.js";
 import { runAs } from "./caller.js";
 import { addressKey } from "./client.js";
 import { BaseProxy } from "./proxy.js";

@@ -3,9 +3,9 @@
 // block. The blocks are made in the calling process (as in Python); the manager's server only
 // keeps their names.
 
-import { SharedMemory } from "../shared/shared-memory.js";
-import { ShareableList, type ShareableItem } from "../shared/shareable-list.js";
-import type { TaskFunction } from "../task/task-function.js";
+import { SharedMemory } from "../values/shared-memory.js";
+import { ShareableList, type ShareableItem } from "../values/shareable-list.js";
+import type { TaskFunction } from "../fn/task-function.js";
 import { BaseManager } from "./base-manager.js";
 import type { BaseProxy } from "./proxy.js";
 

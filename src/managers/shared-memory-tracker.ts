@@ -1,7 +1,7 @@
 // What a SharedMemoryManager's server keeps: the names of the blocks made through it, which it
 // unlinks when it shuts down (Python's SharedMemoryTracker).
 
-import { native } from "../shared/native.js";
+import { native } from "../memory/native.js";
 import { kServantShutdown } from "./server.js";
 
 export class SharedMemoryTracker {

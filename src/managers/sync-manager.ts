@@ -1,8 +1,8 @@
 // Python's SyncManager, what multiprocessing.Manager() returns: a manager of dicts, lists,
 // namespaces, queues, locks and the rest, each reached through a typed proxy.
 
-import type { TaskFunction } from "../task/task-function.js";
-import type { Typecode } from "../shared/typecodes.js";
+import type { TaskFunction } from "../fn/task-function.js";
+import type { Typecode } from "../values/typecodes.js";
 import { BaseManager, type ManagerOptions } from "./base-manager.js";
 import {
   AcquirerProxy,

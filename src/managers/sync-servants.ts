@@ -3,7 +3,7 @@
 // park the caller (wait-list.ts) instead of blocking the server. Method names and positional
 // parameters are Python's (acquire(blocking, timeout)), which the proxies translate to.
 
-import { BrokenBarrierError, LockNotHeldError, TooManyReleasesError } from "../shared/sync-errors.js";
+import { BrokenBarrierError, LockNotHeldError, TooManyReleasesError } from "../sync/errors.js";
 import { currentCaller } from "./caller.js";
 import { deadlineAfter, WaitList } from "./wait-list.js";
 

@@ -7,7 +7,7 @@ import { connect as connectSocket, type Socket } from "node:net";
 import { Listener } from "../connection/listener.js";
 import { SocketConnection } from "../connection/socket-connection.js";
 import { authenticate, DEFAULT_HANDSHAKE_TIMEOUT, toAuthkey } from "../connection/handshake.js";
-import { EOFError } from "../shared/channel-errors.js";
+import { EOFError } from "../channels/errors.js";
 
 /** A Unix socket path, or [host, port] for TCP (port 0: any free port), as in Python. */
 export type Address = string | readonly [host: string, port: number];

@@ -1,7 +1,7 @@
 // The Namespace, Value and Array that a SyncManager serves. Python's manager Value and Array
 // are plain holders in the manager (not shared memory): each read or write is a call.
 
-import { decodeElement, encodeElement, typeInfo, type TypeInfo } from "../shared/typecodes.js";
+import { decodeElement, encodeElement, typeInfo, type TypeInfo } from "../values/typecodes.js";
 import { AttributeError } from "./errors.js";
 import { pyIndex } from "./list-servant.js";
 

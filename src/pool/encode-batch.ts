@@ -4,8 +4,8 @@
 
 import type { Transferable } from "node:worker_threads";
 import type { ContextName } from "../backends/backend.js";
-import { findThreadOnlyShareable } from "../shared/shareable.js";
-import type { PreparedFunction } from "../task/task-function.js";
+import { findThreadOnlyShareable } from "../memory/shareable.js";
+import type { PreparedFunction } from "../fn/task-function.js";
 import { findUncloneable } from "../wire/clone-check.js";
 import { packNumbers } from "../wire/numbers.js";
 import { ONE_TASK, OneFlags, TaskKind, type FnSpec, type ToWorker } from "../wire/messages.js";

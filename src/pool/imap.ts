@@ -1,6 +1,6 @@
 // Pool.imap and Pool.imapUnordered: results as an AsyncIterable, input read lazily.
 //
-// A feeder reads the input (sync or async) and submits one task per chunk while fewer than
+// The input reader reads the input (sync or async) and submits one task per chunk while fewer than
 // `maxAhead` chunks are outstanding (submitted and not yet yielded); the consumer yields
 // results in input order (imap) or as they complete (imapUnordered). Memory stays bounded
 // by maxAhead chunks however long the input, and a slow first task only stalls reading,
@@ -50,7 +50,7 @@ export function imapIterator(setup: ImapSetup): IMapIterator<unknown> {
   const completed: Outcome[] = []; // unordered: outcomes in completion order
   let submitted = 0;
   let nextToYield = 0;
-  /** The feeder stopped reading: the input ended, threw (`error`), or the pool refused more work. */
+  /** The input reader stopped: the input ended, threw (`error`), or the pool refused more work. */
   let inputEnd: { error?: unknown; reported?: boolean } | null = null;
   /** The call's timeout passed or its signal aborted: thrown once, then the iterator is done. */
   let cancelled: { error: unknown; reported: boolean } | null = null;
@@ -59,21 +59,21 @@ export function imapIterator(setup: ImapSetup): IMapIterator<unknown> {
   /** The pool was closed: read the rest of the input without waiting for the consumer. */
   let draining = false;
   const consumers = new Set<() => void>();
-  let wakeFeeder: (() => void) | null = null;
+  let wakeReader: (() => void) | null = null;
   let buffer: unknown[] = [];
   let bufferAt = 0;
 
   const wakeConsumers = () => {
     for (const wake of [...consumers]) wake();
   };
-  const nudgeFeeder = () => {
-    const w = wakeFeeder;
-    wakeFeeder = null;
+  const nudgeReader = () => {
+    const w = wakeReader;
+    wakeReader = null;
     w?.();
   };
   const endJob = scheduler.openJob(() => {
     draining = true;
-    nudgeFeeder();
+    nudgeReader();
   });
   const disarm = armCancellation(where, setup.options, (reason) => {
     if (stopped) return;
@@ -91,7 +91,7 @@ export function imapIterator(setup: ImapSetup): IMapIterator<unknown> {
       if (stopRunning || task.state === "queued") scheduler.cancel(task, reason, stopRunning);
     }
     endJob();
-    nudgeFeeder();
+    nudgeReader();
   }
 
   function submit(chunk: unknown[], offset: number): void {
@@ -119,7 +119,7 @@ export function imapIterator(setup: ImapSetup): IMapIterator<unknown> {
       asyncIt = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]?.call(source);
       syncIt = asyncIt ? undefined : (source as Iterable<unknown>)[Symbol.iterator]();
       for (;;) {
-        while (!stopped && !draining && outstanding.size >= maxAhead) await new Promise<void>((r) => (wakeFeeder = r));
+        while (!stopped && !draining && outstanding.size >= maxAhead) await new Promise<void>((r) => (wakeReader = r));
         if (stopped) break;
         // A terminated or broken pool takes no more tasks: the outstanding ones carry its error.
         const refusal = scheduler.refusal(where, true);
@@ -207,7 +207,7 @@ export function imapIterator(setup: ImapSetup): IMapIterator<unknown> {
         if (stopped) return { done: true, value: undefined };
         const outcome = take();
         if (outcome) {
-          nudgeFeeder(); // room for another chunk
+          nudgeReader(); // room for another chunk
           if (!outcome.ok) throw outcome.error;
           buffer = outcome.values;
           bufferAt = 0;

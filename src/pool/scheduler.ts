@@ -21,7 +21,7 @@ import { encodeBatch, findUnsendable } from "./encode-batch.js";
 import { KeepAlive } from "./keep-alive.js";
 import type { PoolMonitor } from "./stats.js";
 import type { Task } from "./task.js";
-import { TaskQueue } from "./task-queue.js";
+import { Fifo } from "./fifo.js";
 import { describeExit, workerLostError } from "./worker-lost.js";
 import { WorkerSlot } from "./worker-slot.js";
 
@@ -48,7 +48,7 @@ let workerCounter = 0;
 
 export class Scheduler {
   readonly #opts: SchedulerOptions;
-  readonly #queue = new TaskQueue<Task>();
+  readonly #queue = new Fifo<Task>();
   readonly #slots = new Set<WorkerSlot>();
   readonly #keepAlive = new KeepAlive(
     () => [...this.#slots].map((slot) => slot.handle),

@@ -1,7 +1,7 @@
 // A unit of work as the pool tracks it: one apply call, or one chunk of a map.
 
 import type { Transferable } from "node:worker_threads";
-import type { PreparedFunction } from "../task/task-function.js";
+import type { PreparedFunction } from "../fn/task-function.js";
 import type { TaskKind } from "../wire/messages.js";
 import type { WorkerSlot } from "./worker-slot.js";
 

@@ -3,7 +3,7 @@
 import type { WorkerHandle } from "../backends/backend.js";
 import type { WireError } from "../wire/errors.js";
 import type { Task } from "./task.js";
-import { TaskQueue } from "./task-queue.js";
+import { Fifo } from "./fifo.js";
 
 export class WorkerSlot {
   handle!: WorkerHandle;
@@ -20,7 +20,7 @@ export class WorkerSlot {
   /** What the worker said on its way down: which task it was running, and why it died. */
   dying: { taskId: number; reason: WireError } | null = null;
   /** Tasks sent and not yet answered, in the order sent, which is the order the worker runs them. */
-  readonly #inflight = new TaskQueue<Task>();
+  readonly #inflight = new Fifo<Task>();
 
   constructor(readonly name: string) {}
 

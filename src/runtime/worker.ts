@@ -18,11 +18,11 @@ import {
   type ToWorker,
   type WireBatch,
 } from "../wire/messages.js";
-import { beforeExit } from "../shared/before-exit.js";
-import { decodeShareables } from "../shared/shareable.js";
-import { native } from "../shared/native.js";
+import { beforeExit } from "../channels/before-exit.js";
+import { decodeShareables } from "../memory/shareable.js";
+import { native } from "../memory/native.js";
 import { packNumbers } from "../wire/numbers.js";
-import { loadFunction, taskModuleExportOf } from "./load-function.js";
+import { loadFunction, taskModuleExportOf } from "../fn/load-function.js";
 import { getLogger, logDebug, logToStderr } from "../log.js";
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -212,7 +212,7 @@ let loading = false;
 let revivers: Promise<unknown> | null = null;
 let reviversLoaded = false;
 function loadRevivers(): Promise<unknown> {
-  return (revivers ??= import("../shared/revivers.js").then(() => (reviversLoaded = true)));
+  return (revivers ??= import("./revivers.js").then(() => (reviversLoaded = true)));
 }
 
 function onRun(msg: Extract<ToWorker, { t: "run" }>): void {

@@ -1,11 +1,11 @@
-// The one futex mutex (src/shared/mutex.ts) on a SharedArrayBuffer block: its three forms, its
+// The one futex mutex (src/memory/mutex.ts) on a SharedArrayBuffer block: its three forms, its
 // timeout, and the takeover from an owner that died (a worker thread marked as exited).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { markThreadExited } from "../../src/shared/liveness.ts";
-import { SharedBlock } from "../../src/shared/memory.ts";
-import { CellMutex } from "../../src/shared/mutex.ts";
-import { GIVE_UP, SLICE, WOKE, runSync } from "../../src/shared/wait-loop.ts";
+import { markThreadExited } from "../../src/memory/liveness.ts";
+import { SharedBlock } from "../../src/memory/block.ts";
+import { CellMutex } from "../../src/memory/mutex.ts";
+import { GIVE_UP, SLICE, WOKE, runSync } from "../../src/memory/wait.ts";
 
 const block = () => SharedBlock.create("thread", 16);
 /** A thread id that no live thread has; marked as exited, its token (id + 1) is a dead owner's. */

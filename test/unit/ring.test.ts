@@ -1,13 +1,13 @@
-// The queue ring (src/shared/ring.ts) on one thread: its operations are generators, so a test
+// The queue ring (src/channels/ring.ts) on one thread: its operations are generators, so a test
 // can interleave a producer and a consumer step by step (wrap-around, streaming, a get whose
 // timeout passes mid-item) and fake a dead lock holder.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BrokenQueueError } from "../../src/shared/channel-errors.ts";
-import { markThreadExited } from "../../src/shared/liveness.ts";
-import { SharedBlock } from "../../src/shared/memory.ts";
-import { Ring, ringBytes, ringCapacity } from "../../src/shared/ring.ts";
-import { GAVE_UP, GIVE_UP, SLICE, WOKE, runNow, runSync, type Op, type Resume } from "../../src/shared/wait-loop.ts";
+import { BrokenQueueError } from "../../src/channels/errors.ts";
+import { markThreadExited } from "../../src/memory/liveness.ts";
+import { SharedBlock } from "../../src/memory/block.ts";
+import { Ring, ringBytes, ringCapacity } from "../../src/channels/ring.ts";
+import { GAVE_UP, GIVE_UP, SLICE, WOKE, runNow, runSync, type Op, type Resume } from "../../src/memory/wait.ts";
 
 const ring = (capacity = 64) => new Ring(SharedBlock.create("thread", ringBytes(capacity)), 0, capacity);
 const bytes = (n: number, seed = 0) => new Uint8Array(n).map((_, i) => (i + seed) & 0xff);

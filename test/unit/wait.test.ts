@@ -1,10 +1,10 @@
-// The wait engine (src/shared/waiting.ts, src/shared/wait-loop.ts): deadlines, the slices in
+// The wait engine (src/memory/wait-attempt.ts, src/memory/wait.ts): deadlines, the slices in
 // which a dead peer is looked for, timeouts offered once, and operations run without waiting.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SharedBlock } from "../../src/shared/memory.ts";
-import { GAVE_UP, GIVE_UP, SLICE, runAsync, runNow, runSync, timeLeft, type Op, type Resume, type Wait } from "../../src/shared/wait-loop.ts";
-import { deadlineOf, waitUntil, waitUntilSync } from "../../src/shared/waiting.ts";
+import { SharedBlock } from "../../src/memory/block.ts";
+import { GAVE_UP, GIVE_UP, SLICE, runAsync, runNow, runSync, timeLeft, type Op, type Resume, type Wait } from "../../src/memory/wait.ts";
+import { deadlineOf, waitUntil, waitUntilSync } from "../../src/memory/wait-attempt.ts";
 
 const timedOut = () => new Error("timed out");
 

@@ -1,7 +1,7 @@
 // Python's resource tracker for shared-memory segments: whatever kills this process (SIGTERM,
 // SIGKILL, an out-of-memory kill), the segments it created and did not unlink are unlinked.
 //
-// Exit hooks and garbage collection (memory.ts, shared-memory.ts) unlink segments on a normal
+// Exit hooks and garbage collection (block.ts, shared-memory.ts) unlink segments on a normal
 // exit only. So the first segment this process creates starts a tracker: a tiny shell + awk
 // process (no Node.js start-up), in a session of its own and deaf to INT/TERM/HUP, that reads
 // "+name" / "-name" lines from a pipe and keeps the set of live names. The only writer of that

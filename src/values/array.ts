@@ -4,13 +4,13 @@
 // fast paths. Array('c') holds bytes, with Python's `value` and `raw`.
 
 import { inspect, type InspectOptions } from "node:util";
-import type { SharedBlock } from "./memory.js";
-import { kShareable, registerShareable, type Shareable } from "./shareable.js";
+import type { SharedBlock } from "../memory/block.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
 import { indexAccess } from "./indexed.js";
-import { blockFor, isReviving } from "./sync-base.js";
+import { blockFor, isReviving } from "../memory/shared-object.js";
 import { MAX_BYTES, ctypeName, decodeElement, encodeElement, typeInfo, type ElementArray, type SettableOf, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
 import { lockDescriptor, lockFor, noLockError, reviveWithLock, synchronized, takeRevivedLock, type SharedValueOptions } from "./value.js";
-import type { AnyLock } from "./lock.js";
+import type { AnyLock } from "../sync/lock.js";
 
 /** Python's multiprocessing.Array (exported as mp.Array): a fixed-length array of one typecode in shared memory, with an optional lock. */
 export class SharedArray<T extends Typecode = Typecode> implements Shareable, Iterable<ValueOf<T>> {

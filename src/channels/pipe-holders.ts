@@ -18,9 +18,9 @@
 //   0 a free row.
 
 import type { ContextName } from "../backends/backend.js";
-import { ownerIsDead, ownerToken } from "./liveness.js";
-import type { SharedBlock } from "./memory.js";
-import { native } from "./native.js";
+import { ownerIsDead, ownerToken } from "../memory/liveness.js";
+import type { SharedBlock } from "../memory/block.js";
+import { native } from "../memory/native.js";
 
 const ROWS = 32;
 const LENT = -1;

@@ -5,7 +5,7 @@
 //    so the function may use imports and module state. Its types flow through to the call.
 
 import { ClosureError } from "../errors.js";
-import { compilerHelpers } from "../runtime/compiler-helpers.js";
+import { compilerHelpers } from "./compiler-helpers.js";
 import { ANONYMOUS_TASK, type FnSpec } from "../wire/messages.js";
 import { formatCallSite, userCallSite, type CallSite } from "./call-site.js";
 import { parseFunction } from "./free-variables.js";

@@ -1,10 +1,10 @@
 // Event: Python's multiprocessing.Event, one flag cell. set() wakes every waiter; waiters sleep
 // on the flag while it is 0.
 
-import type { SharedBlock } from "./memory.js";
-import { kShareable, registerShareable, type Shareable } from "./shareable.js";
-import { blockFor, reviveOver, type ContextOption } from "./sync-base.js";
-import { deadlineOf, waitUntil, waitUntilSync, type WaitPlan } from "./waiting.js";
+import type { SharedBlock } from "../memory/block.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
+import { blockFor, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { deadlineOf, waitUntil, waitUntilSync, type WaitPlan } from "../memory/wait-attempt.js";
 
 const FLAG = 0;
 

@@ -13,7 +13,7 @@
 import { inspect, type InspectOptions } from "node:util";
 import { indexAccess } from "./indexed.js";
 import { SharedMemory } from "./shared-memory.js";
-import { kShareable, registerShareable, type Shareable } from "./shareable.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
 
 /** What a ShareableList holds: Python's int and float (number, bigint), bool, str, bytes (Uint8Array) and None. */
 export type ShareableItem = number | bigint | boolean | string | Uint8Array | null;

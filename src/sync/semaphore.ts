@@ -5,11 +5,11 @@
 // a semaphore has no owner to check, so every wait takes a timeout for that case.
 
 import { Acquirable } from "./acquirable.js";
-import type { SharedBlock } from "./memory.js";
-import { kShareable, registerShareable, type Shareable } from "./shareable.js";
-import { blockFor, isReviving, reviveOver, type ContextOption } from "./sync-base.js";
-import { TooManyReleasesError } from "./sync-errors.js";
-import { deadlineOf, waitUntil, waitUntilSync, wakeIfWaiting, type AcquireOptions, type AcquireSyncOptions, type WaitPlan } from "./waiting.js";
+import type { SharedBlock } from "../memory/block.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
+import { blockFor, isReviving, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { TooManyReleasesError } from "./errors.js";
+import { deadlineOf, waitUntil, waitUntilSync, wakeIfWaiting, type AcquireOptions, type AcquireSyncOptions, type WaitPlan } from "../memory/wait-attempt.js";
 
 // Cells: the counter, its sleepers count, and the bound (0: unbounded).
 const VALUE = 0;

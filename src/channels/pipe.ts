@@ -6,21 +6,21 @@
 //   duplex:  conn1 receives from ring 0 and sends into ring 1; conn2 the other way round.
 //
 // As in Python, where each process that has a Connection has its own file descriptor, every
-// thread or process that holds an end counts as a holder (holders.ts): close() closes only the
+// thread or process that holds an end counts as a holder (pipe-holders.ts): close() closes only the
 // caller's own Connection object, and the other end gets EOFError from recv() (once it has read
 // what was left), or BrokenPipeError from send(), when every holder of this end has closed it,
 // dropped it (garbage-collected) or died. So Python's `child_conn.close()` in the parent right
 // after `p.start()` works: the worker's copy stays open.
 
 import type { ContextName } from "../backends/backend.js";
-import { resolveContext } from "../start-method.js";
-import { ClosedError } from "./channel-errors.js";
+import { contextNameOf } from "../start-method.js";
+import { ClosedError } from "./errors.js";
 import { decodeItem, encodeItem } from "./item-codec.js";
-import { SharedBlock, type SharedBlockState } from "./memory.js";
-import { HolderTable, type Lend } from "./holders.js";
+import { SharedBlock, type SharedBlockState } from "../memory/block.js";
+import { HolderTable, type Lend } from "./pipe-holders.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
-import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
-import { InOrder, SLICE, WOKE, runAsync, runSync, type Op, type Resume } from "./wait-loop.js";
+import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
+import { InOrder, SLICE, WOKE, runAsync, runSync, type Op, type Resume } from "../memory/wait.js";
 import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } from "../connection/bytes.js";
 import { MessageTooLongError } from "../connection/errors.js";
 import { TimeoutError } from "../errors.js";
@@ -40,7 +40,7 @@ interface ConnectionState {
   rx: number;
   tx: number;
   end: 0 | 1;
-  /** Only in a descriptor on its way to a worker: the hold lent for it (holders.ts). */
+  /** Only in a descriptor on its way to a worker: the hold lent for it (pipe-holders.ts). */
   lend?: Lend;
 }
 
@@ -295,7 +295,7 @@ class PollTimeout extends Error {}
  */
 export function Pipe<T = unknown>(duplex = true, options?: PipeOptions): [Connection<T>, Connection<T>] {
   const capacity = ringCapacity(options?.capacity);
-  const context = resolveContext(options?.context, "Pipe").name;
+  const context = contextNameOf(options?.context, "Pipe");
   const block = SharedBlock.create(context, (duplex ? 2 : 1) * ringBytes(capacity) + 2 * HolderTable.CELLS * 4);
   const s = block.state;
   if (!duplex) {

@@ -4,8 +4,8 @@
 // taskDone() calls of every worker, with no message in between.
 
 import { Queue, reviveQueue, type QueueOptions, type QueueState, type QueueType } from "./queue.js";
-import { registerShareable } from "./shareable.js";
-import { runAsync, runSync, timeLeft } from "./wait-loop.js";
+import { registerShareable } from "../memory/shareable.js";
+import { runAsync, runSync, timeLeft } from "../memory/wait.js";
 import { TimeoutError } from "../errors.js";
 
 export class JoinableQueue<T = unknown> extends Queue<T> {

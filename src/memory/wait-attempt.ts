@@ -1,4 +1,4 @@
-// The sync primitives' side of the one wait engine (wait-loop.ts).
+// The sync primitives' side of the one wait engine (wait.ts).
 //
 // Each primitive keeps its state in 32-bit cells of a SharedBlock and knows how to *try* once
 // (take the lock, decrement the semaphore, see its ticket released, ...). When a try fails it
@@ -8,8 +8,8 @@
 // for primitives that must look around now and then (is the lock's owner still alive?): the try
 // after a slice that passed without a wake-up is "suspicious".
 
-import type { SharedBlock } from "./memory.js";
-import { GAVE_UP, GIVE_UP, WOKE, deadlineOf, driveAsync, driveSync, type Op, type Resume } from "./wait-loop.js";
+import type { SharedBlock } from "./block.js";
+import { GAVE_UP, GIVE_UP, WOKE, deadlineOf, driveAsync, driveSync, type Op, type Resume } from "./wait.js";
 
 export { deadlineOf };
 

@@ -5,10 +5,11 @@
 // the lock. Read-modify-write (`v.value += 1`) is not atomic anywhere: hold getLock() around it.
 
 import { inspect, type InspectOptions } from "node:util";
-import { Lock, RLock, reviveLock, type AnyLock } from "./lock.js";
-import type { SharedBlock } from "./memory.js";
-import { kShareable, registerShareable, type Shareable } from "./shareable.js";
-import { blockFor, isReviving, resolveContext, reviveOver, type ContextOption } from "./sync-base.js";
+import { Lock, RLock, reviveLock, type AnyLock } from "../sync/lock.js";
+import type { SharedBlock } from "../memory/block.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
+import { blockFor, isReviving, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { contextNameOf } from "../start-method.js";
 import { ctypeName, decodeElement, encodeElement, typeInfo, type ElementArray, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
 
 export interface SharedValueOptions extends ContextOption {
@@ -21,8 +22,8 @@ export function lockFor(option: SharedValueOptions["lock"], context: SharedValue
   if (option === undefined || option === true) return { lock: new RLock({ context }), context };
   if (option === false) return { lock: null, context };
   if (option instanceof Lock || option instanceof RLock) {
-    if (context !== undefined && resolveContext(context, where) !== option.context) {
-      throw new TypeError(`${where}: the lock is for the "${option.context}" context, the value for "${resolveContext(context, where)}"`);
+    if (context !== undefined && contextNameOf(context, where) !== option.context) {
+      throw new TypeError(`${where}: the lock is for the "${option.context}" context, the value for "${contextNameOf(context, where)}"`);
     }
     return { lock: option, context: option.context };
   }

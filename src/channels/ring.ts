@@ -40,10 +40,10 @@
 //             HEAD % capacity                    TAIL % capacity
 //   len: uint32 LE; payload: v8.serialize(item). Both may wrap around the end.
 
-import type { SharedBlock } from "./memory.js";
-import { CellMutex } from "./mutex.js";
-import { GAVE_UP, GIVE_UP, SLICE, WOKE, type Op, type Resume, type Wait } from "./wait-loop.js";
-import { BrokenPipeError, BrokenQueueError, EOFError } from "./channel-errors.js";
+import type { SharedBlock } from "../memory/block.js";
+import { CellMutex } from "../memory/mutex.js";
+import { GAVE_UP, GIVE_UP, SLICE, WOKE, type Op, type Resume, type Wait } from "../memory/wait.js";
+import { BrokenPipeError, BrokenQueueError, EOFError } from "./errors.js";
 
 export const HEADER_CELLS = 16;
 const HEADER_BYTES = HEADER_CELLS * 4;

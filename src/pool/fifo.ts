@@ -2,7 +2,7 @@
  * A FIFO of pending tasks: O(1) push and shift, plus an occasional push to the front for tasks
  * handed back by a worker that died before starting them.
  */
-export class TaskQueue<T> {
+export class Fifo<T> {
   #items: (T | undefined)[] = [];
   #head = 0;
 

@@ -1,7 +1,7 @@
 // The one wait engine of multiproc. Every blocking operation on shared memory is written once,
 // as a generator that yields "wait while cell i32[cell] still holds `value`" and is resumed with
 // why the wait ended: ring operations (ring.ts) directly, and the sync primitives through
-// waiting.ts, which makes such an operation of a "try once" function. driveSync() drives one
+// wait-attempt.ts, which makes such an operation of a "try once" function. driveSync() drives one
 // with a blocking wait (for workers: getSync, acquireSync, ...); driveAsync() with waitAsync (for
 // Promises: get, acquire, ...). Writing each operation twice, once per style, is how the two
 // copies drift apart; and the deadline, the slices, the AbortSignal and the keep-alive timer are
@@ -14,7 +14,7 @@
 //   - a wake that went to someone who then gave up costs at most one slice, never a hang.
 
 import { abortError } from "../errors.js";
-import type { SharedBlock } from "./memory.js";
+import type { SharedBlock } from "./block.js";
 
 /** Wait while i32[cell] === value. */
 export interface Wait {

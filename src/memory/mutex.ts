@@ -10,13 +10,13 @@
 // ring marks itself broken if the dead owner was in the middle of an item.
 //
 // Acquiring comes in three forms over one attempt(): lock() (a Promise), lockSync() (blocks the
-// thread), and lockOp(), a step of an operation that wait-loop.ts drives (the ring's).
+// thread), and lockOp(), a step of an operation that wait.ts drives (the ring's).
 
 import { describeOwner, ownerIsDead, ownerToken } from "./liveness.js";
-import type { SharedBlock } from "./memory.js";
+import type { SharedBlock } from "./block.js";
 import { native } from "./native.js";
-import { GIVE_UP, SLICE, WOKE, type Resume, type Wait } from "./wait-loop.js";
-import { waitUntil, waitUntilSync, wakeIfWaiting, type WaitPlan } from "./waiting.js";
+import { GIVE_UP, SLICE, WOKE, type Resume, type Wait } from "./wait.js";
+import { waitUntil, waitUntilSync, wakeIfWaiting, type WaitPlan } from "./wait-attempt.js";
 
 /** How often a blocked acquirer looks at whether the owner is still alive. */
 export const OWNER_CHECK_MS = 100;
@@ -81,7 +81,7 @@ export class CellMutex {
   }
 
   /**
-   * lock() as a step of an operation driven by wait-loop.ts: returns true once held, false if
+   * lock() as a step of an operation driven by wait.ts: returns true once held, false if
    * the driver said GIVE_UP first. A slice without a wake-up (SLICE) is when to look for a dead owner.
    */
   *lockOp(): Generator<Wait, boolean, Resume> {

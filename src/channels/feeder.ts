@@ -10,7 +10,7 @@
 // as in Python.
 //
 // One long-lived operation (#op) writes the buffer into the ring, item after item. It is an Op of
-// wait-loop.ts like every ring operation, and runAsync drives it: it sleeps on the ring's HEAD as
+// wait.ts like every ring operation, and runAsync drives it: it sleeps on the ring's HEAD as
 // one of its ROOM_WAITERS until a get makes room, without polling, and that pending wait keeps
 // the event loop alive (the addon's futex wait, or runAsync's timer on the thread context), so a
 // script that puts and ends still flushes before it exits. The worker runtime awaits
@@ -21,15 +21,15 @@
 // each get (a getSync would otherwise wait for items that only this thread could move), moves
 // what fits now; putSync and joinSync write the whole buffer first (they must not overtake it);
 // and every blocking wait of this thread (getSync on another queue, Lock.acquireSync, ...) moves
-// what fits between sleeps of 2 ms (whileBlocked, memory.ts). Two drivers of one generator are
+// what fits between sleeps of 2 ms (whileBlocked, block.ts). Two drivers of one generator are
 // safe because every wait of a ring operation takes WOKE and SLICE as "look again" (only
 // GIVE_UP means more, and the async driver never sends it): a resume meant for a wait that #op
 // has since left costs one look.
 
-import { whileBlocked } from "./memory.js";
+import { whileBlocked } from "../memory/block.js";
 import { registerBeforeExit } from "./before-exit.js";
 import type { Ring } from "./ring.js";
-import { GAVE_UP, GIVE_UP, SLICE, SLICE_MS, WOKE, runAsync, runNow, runSync, timeLeft, type Op, type Resume, type Wait } from "./wait-loop.js";
+import { GAVE_UP, GIVE_UP, SLICE, SLICE_MS, WOKE, runAsync, runNow, runSync, timeLeft, type Op, type Resume, type Wait } from "../memory/wait.js";
 
 /** The feeders of this thread (process or worker thread) that hold items. */
 const holding = new Set<Feeder>();
@@ -49,7 +49,7 @@ export async function pendingFlushes(): Promise<void> {
 registerBeforeExit(pendingFlushes);
 
 // A thread blocked in a synchronous wait (getSync on another queue, Lock.acquireSync, ...) runs
-// no event loop, hence no async driver: its blocking waits step the buffers instead (memory.ts).
+// no event loop, hence no async driver: its blocking waits step the buffers instead (block.ts).
 whileBlocked(() => {
   for (const f of holding) f.flushNow();
   return holding.size > 0;

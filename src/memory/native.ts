@@ -65,7 +65,7 @@ export class NativeAddonUnavailableError extends MultiprocError {
 }
 multiprocErrors(NativeAddonUnavailableError);
 
-// src/shared/native.ts and dist/shared/native.js are both two levels below the package root.
+// src/memory/native.ts and dist/memory/native.js are both two levels below the package root.
 const addonPath = fileURLToPath(new URL("../../native/build/Release/multiproc_shm.node", import.meta.url));
 
 let binding: ShmBinding | undefined;

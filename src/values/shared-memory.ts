@@ -9,9 +9,9 @@
 // (segment-tracker.ts; Python's resource tracker does the same, with a warning);
 // `using shm = new SharedMemory(...)` closes (and, for the creator, unlinks).
 
-import { SEGMENT_PREFIX, createSegment, native } from "./native.js";
-import { trackSegment, untrackSegment } from "./segment-tracker.js";
-import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "./shareable.js";
+import { SEGMENT_PREFIX, createSegment, native } from "../memory/native.js";
+import { trackSegment, untrackSegment } from "../memory/segment-tracker.js";
+import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
 
 /** Options of `new mp.SharedMemory(options)`: the name, whether to create the block, its size. */
 export interface SharedMemoryOptions {

@@ -8,11 +8,12 @@
 // on the main thread, every async function in it counts as the same owner, as in Python).
 
 import { Acquirable } from "./acquirable.js";
-import { LockNotHeldError } from "./sync-errors.js";
-import type { SharedBlock } from "./memory.js";
-import { kShareable, registerShareable, type Shareable } from "./shareable.js";
-import { CellMutex, blockFor, reviveOver, type ContextOption } from "./sync-base.js";
-import { deadlineOf, type AcquireOptions, type AcquireSyncOptions } from "./waiting.js";
+import { LockNotHeldError } from "./errors.js";
+import type { SharedBlock } from "../memory/block.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
+import { CellMutex } from "../memory/mutex.js";
+import { blockFor, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { deadlineOf, type AcquireOptions, type AcquireSyncOptions } from "../memory/wait-attempt.js";
 
 // Cells: the mutex word, its sleepers count, and (RLock) the recursion count.
 const WORD = 0;

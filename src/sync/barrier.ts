@@ -13,13 +13,14 @@
 // sent to a worker, so a barrier used only where it was created may close over anything.
 
 import type { FnSpec } from "../wire/messages.js";
-import { loadFunction } from "../runtime/load-function.js";
-import { isTaskRef, prepareFunction, type TaskFunction } from "../task/task-function.js";
-import type { SharedBlock } from "./memory.js";
-import { kShareable, registerShareable, type Shareable } from "./shareable.js";
-import { CellMutex, blockFor, isReviving, reviveOver, type ContextOption } from "./sync-base.js";
-import { BrokenBarrierError } from "./sync-errors.js";
-import { deadlineOf, waitUntil, waitUntilSync, type WaitPlan } from "./waiting.js";
+import { loadFunction } from "../fn/load-function.js";
+import { isTaskRef, prepareFunction, type TaskFunction } from "../fn/task-function.js";
+import type { SharedBlock } from "../memory/block.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
+import { CellMutex } from "../memory/mutex.js";
+import { blockFor, isReviving, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { BrokenBarrierError } from "./errors.js";
+import { deadlineOf, waitUntil, waitUntilSync, type WaitPlan } from "../memory/wait-attempt.js";
 
 // Cells: the internal mutex (2), then the round's state.
 const MUTEX = 0;

@@ -20,11 +20,11 @@
 
 import { Acquirable } from "./acquirable.js";
 import { kIsMine, kReleaseAll, kRestore, kRestoreSync, reviveLock, RLock, type AnyLock } from "./lock.js";
-import type { SharedBlock } from "./memory.js";
-import { kShareable, registerShareable, type Shareable } from "./shareable.js";
-import { blockFor, reviveOver, type ContextOption } from "./sync-base.js";
-import { LockNotHeldError } from "./sync-errors.js";
-import { deadlineOf, waitUntil, waitUntilSync, type AcquireOptions, type AcquireSyncOptions, type WaitPlan } from "./waiting.js";
+import type { SharedBlock } from "../memory/block.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
+import { blockFor, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { LockNotHeldError } from "./errors.js";
+import { deadlineOf, waitUntil, waitUntilSync, type AcquireOptions, type AcquireSyncOptions, type WaitPlan } from "../memory/wait-attempt.js";
 
 const HEAD = 0;
 const TAIL = 1;

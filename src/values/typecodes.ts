@@ -1,7 +1,7 @@
 // Python's array/ctypes type codes, as typed arrays. Sizes follow CPython on 64-bit Linux:
 // 'l' and 'L' (C long) are 64-bit there, so they are bigints here, like 'q' and 'Q'.
 
-import { TypecodeError } from "./sync-errors.js";
+import { TypecodeError } from "../sync/errors.js";
 
 type IntCode = "b" | "B" | "h" | "H" | "i" | "I";
 type BigCode = "l" | "L" | "q" | "Q";

@@ -26,14 +26,14 @@
 
 import { inspect } from "node:util";
 import type { ContextName } from "../backends/backend.js";
-import { resolveContext } from "../start-method.js";
-import { ClosedError, Empty, Full } from "./channel-errors.js";
+import { contextNameOf } from "../start-method.js";
+import { ClosedError, Empty, Full } from "./errors.js";
 import { decodeItem, encodeItem } from "./item-codec.js";
-import { SharedBlock, type SharedBlockState } from "./memory.js";
+import { SharedBlock, type SharedBlockState } from "../memory/block.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
-import { kShareable, noteShareableCreated, rebuildWith, registerShareable, takeRebuildState, type Shareable } from "./shareable.js";
+import { kShareable, noteShareableCreated, rebuildWith, registerShareable, takeRebuildState, type Shareable } from "../memory/shareable.js";
 import { Feeder } from "./feeder.js";
-import { InOrder, runAsync, runSync } from "./wait-loop.js";
+import { InOrder, runAsync, runSync } from "../memory/wait.js";
 
 /** Options of the queues: the shared buffer's capacity and the context. */
 export interface QueueOptions {
@@ -96,7 +96,7 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
       }
       this.maxsize = maxsize;
       const capacity = ringCapacity(options?.capacity);
-      const context = resolveContext(options?.context, type).name;
+      const context = contextNameOf(options?.context, type);
       this.ring = new Ring(SharedBlock.create(context, ringBytes(capacity)), 0, capacity);
     }
     this.#feeder = this.maxsize === 0 && type !== "SimpleQueue" ? new Feeder(this.ring, type === "JoinableQueue") : null;

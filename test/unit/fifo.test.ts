@@ -1,11 +1,11 @@
-// The pool's FIFO of pending tasks (src/pool/task-queue.ts), as piscina tests its queue.
+// The pool's FIFO of pending tasks (src/pool/fifo.ts), as piscina tests its queue.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TaskQueue } from "../../src/pool/task-queue.ts";
+import { Fifo } from "../../src/pool/fifo.ts";
 
-describe("TaskQueue", () => {
+describe("Fifo", () => {
   it("is first in, first out; peek does not take", () => {
-    const q = new TaskQueue<number>();
+    const q = new Fifo<number>();
     assert.equal(q.length, 0);
     assert.equal(q.shift(), undefined);
     for (let i = 0; i < 5; i++) q.push(i);
@@ -16,7 +16,7 @@ describe("TaskQueue", () => {
   });
 
   it("unshiftAll puts tasks back at the front in their order", () => {
-    const q = new TaskQueue<string>();
+    const q = new Fifo<string>();
     q.push("c");
     q.push("d");
     q.shift();
@@ -27,7 +27,7 @@ describe("TaskQueue", () => {
   });
 
   it("keeps its order across the compaction of what was taken", () => {
-    const q = new TaskQueue<number>();
+    const q = new Fifo<number>();
     const n = 5000;
     for (let i = 0; i < n; i++) q.push(i);
     const got: number[] = [];

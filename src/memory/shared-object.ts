@@ -1,19 +1,13 @@
 // Plumbing every shared sync object and value needs: which context it is for, its block of
 // shared memory (new, or the sender's when a worker rebuilds it).
 
-import type { ContextName } from "../backends/backend.js";
-import { contextName, getStartMethod } from "../start-method.js";
-import { SharedBlock } from "./memory.js";
+import { contextNameOf, type ContextChoice } from "../start-method.js";
+import { SharedBlock } from "./block.js";
 import { isRebuilding, noteShareableCreated, rebuildWith, takeRebuildState } from "./shareable.js";
 
 /** Which context a shared object is for: "process" (the default unless setStartMethod said otherwise) or "thread". */
 export interface ContextOption {
-  context?: ContextName | { readonly name: ContextName };
-}
-
-export function resolveContext(option: ContextOption["context"], where: string): ContextName {
-  if (option === undefined) return getStartMethod();
-  return contextName(typeof option === "object" && option !== null ? option.name : option, where);
+  context?: ContextChoice;
 }
 
 /** Construct (with `make`) an object over an existing block: the worker side of sharing (shareable.ts). */
@@ -29,8 +23,5 @@ export function isReviving(): boolean {
 /** In a constructor: the block being revived, or a new one of `bytes` bytes for `context`. */
 export function blockFor(context: ContextOption["context"], bytes: number, where: string): SharedBlock {
   noteShareableCreated();
-  return takeRebuildState<SharedBlock>() ?? SharedBlock.create(resolveContext(context, where), bytes);
+  return takeRebuildState<SharedBlock>() ?? SharedBlock.create(contextNameOf(context, where), bytes);
 }
-
-// The mutex moved to mutex.ts (the ring uses it too); this name stays for its importers.
-export { CellMutex } from "./mutex.js";

@@ -1,8 +1,8 @@
 // What Lock, RLock, Semaphore, BoundedSemaphore and Condition share: scoped holding that
 // releases on every path, for `await using` / `using`, and a callback form.
 
-import type { AcquireOptions, AcquireSyncOptions } from "./waiting.js";
-import { waitTimeoutError } from "./sync-errors.js";
+import type { AcquireOptions, AcquireSyncOptions } from "../memory/wait-attempt.js";
+import { waitTimeoutError } from "./errors.js";
 
 /** What hold() returns: disposing it (or calling release()) releases once, however often it is called. */
 export interface Held {

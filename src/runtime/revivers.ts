@@ -1,0 +1,17 @@
+// Imported by the worker runtime so that every shareable type has registered how to rebuild
+// itself (see shareable.ts) before the first task arrives. Each shareable type's module is
+// imported here for that side effect.
+export {};
+import "../channels/queue.js";
+import "../channels/joinable-queue.js";
+import "../channels/pipe.js";
+import "../sync/lock.js";
+import "../sync/semaphore.js";
+import "../sync/condition.js";
+import "../sync/event.js";
+import "../sync/barrier.js";
+import "../values/value.js";
+import "../values/array.js";
+import "../values/shared-memory.js";
+import "../values/shareable-list.js";
+import "../managers/proxies.js";
