@@ -6,7 +6,7 @@
 import { callable } from "./callable.js";
 import { Pool as PoolClass } from "./pool/pool.js";
 import { Process as ProcessClass } from "./process.js";
-import { SharedArray } from "./values/array.js";
+import { SharedArray as SharedArrayClass } from "./values/array.js";
 import { Barrier as BarrierClass } from "./sync/barrier.js";
 import { Condition as ConditionClass } from "./sync/condition.js";
 import { Event as EventClass } from "./sync/event.js";
@@ -98,11 +98,15 @@ export const Value = ValueCall as typeof ValueClass & typeof ValueCall;
 /** An instance of Value. */
 export type Value<T extends Typecode = Typecode> = ValueClass<T>;
 
-const ArrayCall = callable(SharedArray);
-/** Python's multiprocessing.Array (the class is SharedArray inside, so as not to shadow the global Array). */
-export const Array = ArrayCall as typeof SharedArray & typeof ArrayCall;
+const ArrayCall = callable(SharedArrayClass);
+/** Python's multiprocessing.Array: a fixed-length typed array in shared memory; callable with or without `new`. */
+export const Array = ArrayCall as typeof SharedArrayClass & typeof ArrayCall;
 /** An instance of Array (a shared array). */
-export type Array<T extends Typecode = Typecode> = SharedArray<T>;
+export type Array<T extends Typecode = Typecode> = SharedArrayClass<T>;
+/** Array under a name that does not shadow JavaScript's global Array on a named import (`import { SharedArray } from "multiproc"`). */
+export const SharedArray = Array;
+/** An instance of SharedArray (the same as Array). */
+export type SharedArray<T extends Typecode = Typecode> = SharedArrayClass<T>;
 
 const SharedMemoryCall = callable(SharedMemoryClass);
 /** Python's shared_memory.SharedMemory: a named block of bytes that any process can open; callable with or without `new`. */

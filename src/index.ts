@@ -24,13 +24,12 @@ export {
   Barrier,
   Value,
   Array,
+  SharedArray,
   SharedMemory,
   ShareableList,
   ProcessPoolExecutor,
   ThreadPoolExecutor,
 } from "./factories.js";
-// The same class as Array, under a name that does not shadow the global Array on a named import.
-export { Array as SharedArray } from "./factories.js";
 export { getContext, type Context } from "./context.js";
 export { Executor, type ExecutorOptions, type ExecutorMapOptions, type ShutdownOptions } from "./executor/executor.js";
 export { Future, CancelledError } from "./executor/future.js";

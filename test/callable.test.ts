@@ -77,6 +77,13 @@ describe("factories called as functions, as in Python", () => {
     assert.deepEqual([mp.Process.name, mp.Array.name, mp.Queue.name, mp.Lock.name], ["Process", "SharedArray", "Queue", "Lock"]);
   });
 
+  it("SharedArray is Array under a name that does not shadow the global Array", () => {
+    assert.equal(mp.SharedArray, mp.Array);
+    const arr: mp.SharedArray<"i"> = mp.SharedArray("i", [1, 2], { context: "thread" });
+    assert.ok(arr instanceof mp.Array);
+    assert.deepEqual(arr.toArray(), [1, 2]);
+  });
+
   for (const context of CONTEXTS) {
     it(`subclasses of the callable classes work, with new (${context})`, async () => {
       const ctx = mp.getContext(context);
