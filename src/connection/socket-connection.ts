@@ -53,6 +53,9 @@ export class SocketConnection<T = unknown> {
   #closed = false;
   readonly #readiness = new Readiness(() => this.#ready());
   readonly #drainWaiters = new Set<Waiter>();
+  /** Set by deliverTo(): messages go straight to it instead of the queue. */
+  #deliver: ((message: Buffer) => void) | null = null;
+  #onEnd: ((why: Error) => void) | null = null;
   /** @internal Makes structured clone refuse this object, with a reason (stays-local.ts). */
   readonly cannotBeSent = refuseClone("Connection");
   /** @internal The peer's address as Python's getpeername() gives it. */
@@ -135,6 +138,53 @@ export class SocketConnection<T = unknown> {
       socket.write(body, (error) => (error ? reject(this.#writeError ?? error) : resolve()));
       socket.uncork();
     });
+  }
+
+  /**
+   * @internal For a channel of many small messages encoded by its owner (a manager's): sends
+   * `body` as one message, as send() would send a structured clone; rejects when the connection
+   * is closed or broken.
+   */
+  sendEncoded(body: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError("Connection.send(): this connection is closed"));
+    return this.#write(body, true);
+  }
+
+  /**
+   * @internal Push mode, for a reader that handles each message at once (a manager's channel):
+   * from now on every message goes to `onMessage` as it arrives (those already queued first),
+   * with no promise per message, and recv*() no longer see them; `onEnd` is called once, with
+   * why nothing more comes (EOFError for a plain end).
+   */
+  deliverTo(onMessage: (message: Buffer) => void, onEnd: (why: Error) => void): void {
+    this.#deliver = onMessage;
+    this.#onEnd = onEnd;
+    while (this.#head < this.#messages.length) {
+      const message = this.#messages[this.#head]!;
+      this.#messages[this.#head++] = undefined as unknown as Buffer;
+      this.#queuedBytes -= message.length;
+      onMessage(message);
+    }
+    this.#messages.length = this.#head = 0;
+    if (this.#socket.isPaused() && !this.#end) this.#socket.resume();
+    if (this.#end || this.#closed) this.#ended();
+  }
+
+  #ended(): void {
+    const onEnd = this.#onEnd;
+    if (!onEnd) return;
+    this.#onEnd = null;
+    onEnd(this.#end ?? new EOFError("the connection is closed"));
+  }
+
+  /** @internal Whether the socket keeps the event loop alive (a manager's client: only while calls are pending). */
+  ref(): void {
+    this.#socket.ref();
+  }
+
+  /** @internal */
+  unref(): void {
+    this.#socket.unref();
   }
 
   #drained(): Promise<void> {
@@ -253,6 +303,7 @@ export class SocketConnection<T = unknown> {
       this.#reader.push(chunk, (message) => {
         // The peer may send its first message in the same chunk as its last handshake message.
         if (this.#handshakeMessagesLeft > 0 && --this.#handshakeMessagesLeft === 0) this.#reader.limit = this.#maxMessageSize;
+        if (this.#deliver) return this.#deliver(message);
         this.#messages.push(message);
         this.#queuedBytes += message.length;
       });
@@ -268,6 +319,7 @@ export class SocketConnection<T = unknown> {
   #finish(why: Error): void {
     this.#end ??= why;
     this.#wake();
+    this.#ended();
   }
 
   #wake(): void {
@@ -281,6 +333,7 @@ export class SocketConnection<T = unknown> {
     if (this.#closed) return;
     this.#closed = true;
     this.#writeError ??= new ClosedError("Connection: this connection is closed");
+    this.#ended();
     const socket = this.#socket;
     if (socket.destroyed) return this.#wake();
     socket.end(() => socket.destroy());
@@ -295,6 +348,7 @@ export class SocketConnection<T = unknown> {
     this.#writeError ??= new ClosedError("Connection: this connection is closed");
     this.#socket.destroy();
     this.#wake();
+    this.#ended();
   }
 
   [inspect.custom](): string {

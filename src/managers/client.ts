@@ -10,7 +10,8 @@ import { findUncloneable } from "../wire/clone-check.js";
 import { isTaskRef, prepareFunction } from "../fn/task-function.js";
 import type { WireError } from "../wire/errors.js";
 import { ManagerClosedError, rebuildRemoteError } from "./errors.js";
-import { FN_MARK, OK, type Reply, type Request } from "./protocol.js";
+import { decodeReply, encodeRequest } from "./codec.js";
+import { FN_MARK, OK, type Reply } from "./protocol.js";
 import { AuthenticationError } from "../connection/errors.js";
 import type { Address, Channel } from "./transport.js";
 
@@ -63,31 +64,27 @@ export class ManagerClient {
 
   /** Call `method` on object `objId` with `args`, which may hold proxies and shared objects (and functions made into markers by encodeFunctions). */
   call(objId: number, method: string, args: unknown[]): Promise<unknown> {
-    let request: Request;
-    const id = this.#nextId++;
+    const id = this.#nextId;
+    this.#nextId = id >= 0xffffffff ? 1 : id + 1;
+    let body: Uint8Array;
     try {
-      const { value, found } = encodeShareables(args);
-      request = [id, objId, method, value, found];
+      body = encodeCall(id, objId, method, args);
     } catch (error) {
       return Promise.reject(error);
     }
     return new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) this.#live?.ref();
-      if (this.#live) return this.#send(id, request);
+      if (this.#live) return this.#send(id, body);
       (this.#channel ??= this.#connect()).then(
-        () => this.#send(id, request),
+        () => this.#send(id, body),
         (error: unknown) => this.#settle(id)?.reject(error),
       );
     });
   }
 
-  #send(id: number, request: Request): void {
-    this.#live!.send(request).catch((error: unknown) => {
-      const bad = findUncloneable(request[3], "args");
-      const why = bad ? new CloneError(`proxy.${request[2]}: ${bad.path} cannot be sent to the manager: it ${bad.reason}`, bad.path, error) : error;
-      this.#settle(id)?.reject(why);
-    });
+  #send(id: number, body: Uint8Array): void {
+    this.#live!.send(body).catch((error: unknown) => this.#settle(id)?.reject(error));
   }
 
   async #connect(): Promise<Channel> {
@@ -95,7 +92,7 @@ export class ManagerClient {
       // Loaded at the first call: a worker that only receives proxies (reviving them) skips the socket layer.
       const { connect } = await import("./transport.js");
       const channel = await connect(this.address, this.authkey, {
-        onMessage: (msg) => this.#onReply(msg as Reply),
+        onMessage: (msg) => this.#onReply(decodeReply(msg)),
         onClose: (error) => this.#onClose(error),
       });
       this.#live = channel;
@@ -155,6 +152,25 @@ export class ManagerClient {
   close(): void {
     this.#live?.close();
     for (const [key, client] of clients) if (client === this) clients.delete(key);
+  }
+}
+
+/** A call's bytes: shareables (proxies, shared objects) in the arguments as descriptors; a CloneError naming what cannot be sent. */
+function encodeCall(id: number, objId: number, method: string, args: unknown[]): Uint8Array {
+  let value = args;
+  let found = false;
+  // Only objects can be (or hold) shareables: a call of primitives skips the search.
+  for (let i = 0; i < args.length; i++) {
+    if (typeof args[i] === "object" && args[i] !== null) {
+      ({ value, found } = encodeShareables(args));
+      break;
+    }
+  }
+  try {
+    return encodeRequest([id, objId, method, value, found]);
+  } catch (error) {
+    const bad = findUncloneable(value, "args");
+    throw bad ? new CloneError(`proxy.${method}: ${bad.path} cannot be sent to the manager: it ${bad.reason}`, bad.path, error) : error;
   }
 }
 

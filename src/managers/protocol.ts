@@ -9,7 +9,8 @@
 // ProxyState, "shutdown" stops the server. Calls on one channel run concurrently (a blocked
 // queue get does not hold up the set that follows it), each answered when it settles.
 //
-// Values travel by structured clone. Proxies and multiproc's shared objects inside them travel
+// Values travel by structured clone, except that calls and replies of primitives only are packed
+// by hand (codec.ts: the bytes, and why). Proxies and multiproc's shared objects inside them travel
 // as shareable descriptors (memory/shareable.ts), which the server stores as they are and hands
 // back, so a proxy stored in a managed list comes back a proxy; `holdsShared` says a value may
 // hold such descriptors, so that only those are searched. Functions in arguments (a sort key, a

@@ -11,6 +11,7 @@ import { addressKey } from "./client.js";
 import { BaseProxy } from "./proxy.js";
 import { AttributeError } from "./errors.js";
 import { FAILED, FN_MARK, isFnMarker, MANAGER, OK, PROXY_TYPE, type ProxyState, type Reply, type Request } from "./protocol.js";
+import { decodeRequest, encodeReply } from "./codec.js";
 import { listen, type Address, type Channel, type ChannelServer } from "./transport.js";
 
 /** A type the server can make, as BaseManager.register() described it, with its callable in this realm. */
@@ -75,7 +76,7 @@ export class ManagerServer {
         const caller = this.#nextCaller++;
         this.#channels.add(channel);
         return {
-          onMessage: (msg) => this.#onRequest(channel, caller, msg as Request),
+          onMessage: (msg) => this.#onRequest(channel, caller, decodeRequest(msg)),
           onClose: () => this.#channels.delete(channel),
         };
       },
@@ -194,12 +195,15 @@ export class ManagerServer {
   }
 
   #reply(channel: Channel, reply: Reply): void {
-    channel.send(reply).catch((error: unknown) => {
-      if (reply[1] !== OK) return; // the channel is gone: nobody to tell
+    let body: Uint8Array;
+    try {
+      body = encodeReply(reply);
+    } catch (error) {
       // The result cannot be cloned: say so instead of leaving the caller waiting.
       const why = new TypeError(`the manager cannot send back the result of this call: ${error instanceof Error ? error.message : String(error)}`);
-      channel.send([reply[0], FAILED, serializeError(why)] satisfies Reply).catch(() => {});
-    });
+      body = encodeReply([reply[0], FAILED, serializeError(why)]);
+    }
+    channel.send(body).catch(() => {}); // the channel is gone: nobody to tell
   }
 }
 

@@ -1,27 +1,27 @@
 // How a manager server and its clients exchange messages: over multiprocessing.connection
 // (src/connection/), Python's framing and authkey handshake, TCP or Unix sockets. This file
-// adapts it to what the server and the clients need: a callback per message (a read loop over
-// recv()), and, for a client, a socket that holds the event loop only while calls are pending.
+// adapts it to what the server and the clients need: bytes in, one callback per message as it
+// arrives (no promise per message), bytes out (codec.ts packs them); and, for a client, a socket
+// that holds the event loop only while calls are pending.
 
-import { connect as connectSocket, type Socket } from "node:net";
+import { Client } from "../connection/client.js";
 import { Listener } from "../connection/listener.js";
-import { SocketConnection } from "../connection/socket-connection.js";
-import { authenticate, DEFAULT_HANDSHAKE_TIMEOUT, toAuthkey } from "../connection/handshake.js";
+import type { SocketConnection } from "../connection/socket-connection.js";
 import { EOFError } from "../channels/errors.js";
 
 /** A Unix socket path, or [host, port] for TCP (port 0: any free port), as in Python. */
 export type Address = string | readonly [host: string, port: number];
 
 export interface ChannelHandlers {
-  onMessage(msg: unknown): void;
+  onMessage(msg: Buffer): void;
   /** Once, when the channel ends for any reason; `error` says why when it was not a plain close. */
   onClose(error?: Error): void;
 }
 
 /** One end of a message channel. */
 export interface Channel {
-  /** Rejects when `msg` cannot be cloned or the channel is gone. */
-  send(msg: unknown): Promise<void>;
+  /** Sends one encoded message; rejects when the channel is gone. */
+  send(body: Uint8Array): Promise<void>;
   close(): void;
   /** Whether the channel keeps the event loop alive (a client's does only while calls are pending). */
   ref(): void;
@@ -40,32 +40,39 @@ export interface ListenOptions {
   onChannel(channel: Channel): ChannelHandlers;
 }
 
-/** Messages in, one callback each, until the connection ends. */
-function attach(connection: SocketConnection, socket: Socket | null, handlers: () => ChannelHandlers): Channel {
+/** Messages in, one callback each as they arrive, until the connection ends. */
+function attach(connection: SocketConnection, makeHandlers: (channel: Channel) => ChannelHandlers): Channel {
   let closed = false;
-  void (async () => {
-    let why: Error | undefined;
-    try {
-      for (;;) {
-        const msg = await connection.recv();
-        handlers().onMessage(msg);
-      }
-    } catch (error) {
-      if (!(error instanceof EOFError) && !closed) why = error as Error;
-    }
-    closed = true;
-    connection.close();
-    handlers().onClose(why);
-  })();
-  return {
-    send: (msg) => connection.send(msg),
+  const channel: Channel = {
+    send: (body) => connection.sendEncoded(body),
     close() {
       closed = true;
       connection.close();
     },
-    ref: () => void socket?.ref(),
-    unref: () => void socket?.unref(),
+    ref: () => connection.ref(),
+    unref: () => connection.unref(),
   };
+  // Made before any message is delivered: some may be queued already (sent right after the handshake).
+  const handlers = makeHandlers(channel);
+  let ended = false;
+  const end = (why?: Error) => {
+    if (ended) return;
+    ended = true;
+    connection.close();
+    handlers.onClose(why);
+  };
+  connection.deliverTo(
+    (msg) => {
+      if (ended) return;
+      try {
+        handlers.onMessage(msg);
+      } catch (error) {
+        end(error as Error); // a message that cannot be read: the stream cannot be trusted past it
+      }
+    },
+    (why) => end(why instanceof EOFError || closed ? undefined : why),
+  );
+  return channel;
 }
 
 export async function listen(address: Address, options: ListenOptions): Promise<ChannelServer> {
@@ -78,9 +85,7 @@ export async function listen(address: Address, options: ListenOptions): Promise<
       } catch {
         continue; // a peer that failed the handshake (wrong key, silence, garbage): serve the others
       }
-      let handlers: ChannelHandlers | null = null;
-      const channel = attach(connection, null, () => handlers!);
-      handlers = options.onChannel(channel);
+      attach(connection, options.onChannel);
     }
   })();
   return { address: listener.address, close: () => listener.close() };
@@ -88,17 +93,6 @@ export async function listen(address: Address, options: ListenOptions): Promise<
 
 /** Connect and authenticate; rejects with AuthenticationError for a wrong key. */
 export async function connect(address: Address, authkey: Uint8Array | null, handlers: ChannelHandlers): Promise<Channel> {
-  const key = toAuthkey(authkey, "manager");
-  const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = typeof address === "string" ? connectSocket({ path: address }) : connectSocket({ host: address[0], port: address[1] });
-    s.once("error", reject);
-    s.once("connect", () => {
-      s.removeListener("error", reject);
-      resolve(s);
-    });
-  });
-  const connection = new SocketConnection(socket, address, {}, key !== null);
-  if (key) await authenticate(connection, key, "client", DEFAULT_HANDSHAKE_TIMEOUT);
-  return attach(connection, socket, () => handlers);
+  const connection = await Client(typeof address === "string" ? address : [address[0], address[1]], { authkey });
+  return attach(connection, () => handlers);
 }
-
