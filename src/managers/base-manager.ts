@@ -235,6 +235,21 @@ export class BaseManager {
     if (state === "serving") await this.#server?.shutdown();
   }
 
+  /** How many objects the manager holds now (Python's _number_of_objects(), for debugging and tests). */
+  async _numberOfObjects(): Promise<number> {
+    return (await this.#started("_numberOfObjects").call(MANAGER, "numberOfObjects", [])) as number;
+  }
+
+  /** The objects the manager holds, each with its reference count (Python's _debug_info()). */
+  async _debugInfo(): Promise<{ id: number; typeid: string; refs: number; pinned: boolean }[]> {
+    return (await this.#started("_debugInfo").call(MANAGER, "debugInfo", [])) as { id: number; typeid: string; refs: number; pinned: boolean }[];
+  }
+
+  #started(what: string): ManagerClient {
+    if (!this.#client || this.#state === "shutdown") throw new ProcessStateError(`${this.constructor.name}.${what}(): start() or connect() the manager first (it is ${this.#state})`);
+    return this.#client;
+  }
+
   /** Wait for the server process to exit (Python's join()). */
   async join(timeout?: number): Promise<void> {
     if (!this.#process) throw new ProcessStateError(`${this.constructor.name}.join(): the manager was not started here`);

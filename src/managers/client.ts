@@ -11,13 +11,15 @@ import { isTaskRef, prepareFunction } from "../fn/task-function.js";
 import type { WireError } from "../wire/errors.js";
 import { ManagerClosedError, rebuildRemoteError } from "./errors.js";
 import { decodeReply, encodeRequest } from "./codec.js";
-import { FN_MARK, OK, type Reply } from "./protocol.js";
+import { FN_MARK, MANAGER, OK, type Reply } from "./protocol.js";
 import { AuthenticationError } from "../connection/errors.js";
 import type { Address, Channel } from "./transport.js";
 
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** The proxy making the call, kept alive (and its object with it) until the call settles. */
+  holder: object | undefined;
 }
 
 /** "host:port" or the socket path: what identifies a manager's address. */
@@ -33,9 +35,24 @@ const clients = new Map<string, ManagerClient>();
 
 /** Proxies revived from a reply get the key of the channel they came on (the server does not store keys). */
 let revivingAuthkey: Uint8Array | null = null;
+/** The client whose reply is being decoded, if any. */
+let replyingClient: ManagerClient | null = null;
 export function authkeyOfReply(): Uint8Array | null {
   return revivingAuthkey;
 }
+
+/** Whose reply is being decoded (proxies revived from it were counted by that manager, or must be increfed). */
+export function clientOfReply(): ManagerClient | null {
+  return replyingClient;
+}
+
+/** Milliseconds a client gathers dropped proxies before telling the manager (one message for many). */
+const DECREF_DELAY = 50;
+
+type RefOps = { lend: number[]; keep: number[]; drop: number[]; incref: number[]; decref: number[] };
+
+/** The proxies of this process, by their client and object id: each one collected is a decref. */
+const dropped = new FinalizationRegistry<{ client: ManagerClient; id: number }>(({ client, id }) => client.release(id));
 
 let revivers: Promise<unknown> | null = null;
 
@@ -44,6 +61,11 @@ export class ManagerClient {
   #live: Channel | null = null;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  /** Live proxies of this process, by object id: the process holds one reference while any is alive. */
+  readonly #held = new Map<number, number>();
+  #ops: RefOps | null = null;
+  #flushTimer: NodeJS.Timeout | null = null;
+  #flushQueued = false;
 
   private constructor(
     readonly address: Address,
@@ -63,7 +85,7 @@ export class ManagerClient {
   }
 
   /** Call `method` on object `objId` with `args`, which may hold proxies and shared objects (and functions made into markers by encodeFunctions). */
-  call(objId: number, method: string, args: unknown[]): Promise<unknown> {
+  call(objId: number, method: string, args: unknown[], holder?: object): Promise<unknown> {
     const id = this.#nextId;
     this.#nextId = id >= 0xffffffff ? 1 : id + 1;
     let body: Uint8Array;
@@ -73,7 +95,7 @@ export class ManagerClient {
       return Promise.reject(error);
     }
     return new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, holder });
       if (this.#pending.size === 1) this.#live?.ref();
       if (this.#live) return this.#send(id, body);
       (this.#channel ??= this.#connect()).then(
@@ -125,14 +147,70 @@ export class ManagerClient {
     // The value may hold proxies or shared objects: revive them (loading their types first).
     (revivers ??= import("../runtime/revivers.js")).then(() => {
       revivingAuthkey = this.authkey;
+      replyingClient = this;
       try {
         pending.resolve(decodeShareables(reply[2]));
       } catch (error) {
         pending.reject(error);
       } finally {
         revivingAuthkey = null;
+        replyingClient = null;
       }
     }, pending.reject);
+  }
+
+  /**
+   * Reference counting, as Python's proxies incref and decref (server.ts keeps the counts).
+   * `proxy` was just made for object `id`; `from` says how its reference came: "reply" (made by
+   * this client's own call, which the server counted, or read back from a managed object, which
+   * pins it), "foreign" (read back from another manager: increfed here), "lent" (revived from
+   * what another process sent, which lent a reference for the trip).
+   */
+  track(proxy: object, id: number, from: "reply" | "foreign" | "lent"): void {
+    const n = this.#held.get(id) ?? 0;
+    this.#held.set(id, n + 1);
+    dropped.register(proxy, { client: this, id });
+    if (from === "lent") this.#queue(n === 0 ? "keep" : "drop", id, 0);
+    else if (from === "foreign" && n === 0) this.#queue("incref", id, 0);
+  }
+
+  /** A proxy to `id` is being sent to another process: hold a reference for it until it arrives. */
+  lend(id: number): void {
+    this.#queue("lend", id, 0);
+  }
+
+  /** @internal A proxy of this process was collected (FinalizationRegistry). */
+  release(id: number): void {
+    const n = (this.#held.get(id) ?? 1) - 1;
+    if (n > 0) return void this.#held.set(id, n);
+    this.#held.delete(id);
+    this.#queue("decref", id, DECREF_DELAY);
+  }
+
+  #queue(op: keyof RefOps, id: number, delay: number): void {
+    (this.#ops ??= { lend: [], keep: [], drop: [], incref: [], decref: [] })[op].push(id);
+    if (delay === 0) {
+      // Lends and adoptions go out at once (gathered for a microtask): sent before any later
+      // decref of this process, they keep an object alive while a proxy to it travels.
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        queueMicrotask(() => this.#flush());
+      }
+    } else if (!this.#flushTimer && !this.#flushQueued) {
+      this.#flushTimer = setTimeout(() => this.#flush(), delay);
+      this.#flushTimer.unref();
+    }
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    const ops = this.#ops;
+    this.#ops = null;
+    if (!ops) return;
+    // A manager that is gone has let go of everything: nothing to tell it then.
+    this.call(MANAGER, "refs", [ops.lend, ops.keep, ops.drop, ops.incref, ops.decref]).catch(() => {});
   }
 
   #onClose(error?: Error): void {

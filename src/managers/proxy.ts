@@ -4,7 +4,7 @@
 // from there, and it can be stored inside another managed object and come back a proxy.
 
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
-import { authkeyOfReply, describeAddress, encodeFunctions, ManagerClient } from "./client.js";
+import { addressKey, authkeyOfReply, clientOfReply, describeAddress, encodeFunctions, ManagerClient } from "./client.js";
 import { PROXY_TYPE, type ProxyState } from "./protocol.js";
 import type { Address } from "./transport.js";
 
@@ -14,6 +14,8 @@ export type ProxyMethods<T> = {
     ? (...args: A) => Promise<Awaited<R>>
     : never;
 };
+
+const kTrack = Symbol("multiproc.managers.track");
 
 /** Python's BaseProxy: subclass it (and pass it as register()'s proxyType) to shape a type's proxy. */
 export class BaseProxy implements Shareable {
@@ -47,10 +49,21 @@ export class BaseProxy implements Shareable {
 
   /** Python's _callmethod(): call `method` on the object in the manager and get its result (a copy). */
   _callMethod(method: string, args: unknown[] = []): Promise<unknown> {
-    return (this.#client ??= ManagerClient.for(this.#state.address, this.#state.authkey ?? null)).call(this.#state.id, method, args);
+    return this.#manager().call(this.#state.id, method, args, this);
   }
 
+  #manager(): ManagerClient {
+    return (this.#client ??= ManagerClient.for(this.#state.address, this.#state.authkey ?? null));
+  }
+
+  /** @internal Count this proxy in its manager (client.ts, track()). */
+  [kTrack](from: "reply" | "foreign" | "lent"): void {
+    this.#manager().track(this, this.#state.id, from);
+  }
+
+  /** Sent to another process (or stored in a managed object): a reference is lent for the trip, which the receiver takes over. */
   [kShareable]() {
+    this.#manager().lend(this.#state.id);
     return { type: PROXY_TYPE, state: this.#state };
   }
 
@@ -104,5 +117,10 @@ export function makeProxy(state: ProxyState, cls?: ProxyClass): BaseProxy {
 
 registerShareable(PROXY_TYPE, (state) => {
   const s = state as ProxyState;
-  return makeProxy(s.authkey === undefined ? { ...s, authkey: authkeyOfReply() } : s);
+  const replying = clientOfReply();
+  const proxy = makeProxy(s.authkey === undefined ? { ...s, authkey: authkeyOfReply() } : s);
+  // Counted as Python counts a proxy unpickled in a process (client.ts, track()).
+  const from = replying === null ? "lent" : addressKey(replying.address) === addressKey(s.address) ? "reply" : "foreign";
+  proxy[kTrack](from);
+  return proxy;
 });

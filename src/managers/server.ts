@@ -3,12 +3,11 @@
 // thread (server-main.ts), or in the calling process through BaseManager.getServer().
 
 import { serializeError } from "../wire/errors.js";
-import { decodeShareables, encodeShareables, kShareable, noteShareableCreated } from "../memory/shareable.js";
+import { encodeShareables, forEachDescriptor, kShareable, noteShareableCreated } from "../memory/shareable.js";
 import { compileSource } from "../fn/load-function.js";
 import { tasksFrom } from "../fn/task-function.js";
 import { runAs } from "./caller.js";
 import { addressKey } from "./client.js";
-import { BaseProxy } from "./proxy.js";
 import { AttributeError } from "./errors.js";
 import { FAILED, FN_MARK, isFnMarker, MANAGER, OK, PROXY_TYPE, type ProxyState, type Reply, type Request } from "./protocol.js";
 import { decodeRequest, encodeReply } from "./codec.js";
@@ -32,6 +31,18 @@ interface Served {
   methodToTypeid: Readonly<Record<string, string>> | null;
   /** Some value stored in it may hold proxies or shared objects (see protocol.ts). */
   holdsShared: boolean;
+  /** References: one per process (channel) holding proxies to it, plus those lent (in transit to another process). */
+  refs: number;
+  /** A proxy to it was stored in a managed object (or passed to a method): it lives until shutdown. */
+  pinned: boolean;
+}
+
+/** A client's channel, and the references its process holds (object id -> count). */
+interface ChannelState {
+  channel: Channel;
+  caller: number;
+  held: Map<number, number>;
+  closed: boolean;
 }
 
 /** What a managed object does when its server shuts down (a Pool's workers stop). */
@@ -73,11 +84,17 @@ export class ManagerServer {
     this.#listener = await listen(this.requestedAddress, {
       authkey: this.authkey,
       onChannel: (channel) => {
-        const caller = this.#nextCaller++;
+        const state: ChannelState = { channel, caller: this.#nextCaller++, held: new Map(), closed: false };
         this.#channels.add(channel);
         return {
-          onMessage: (msg) => this.#onRequest(channel, caller, decodeRequest(msg)),
-          onClose: () => this.#channels.delete(channel),
+          onMessage: (msg) => this.#onRequest(state, decodeRequest(msg)),
+          onClose: () => {
+            this.#channels.delete(channel);
+            state.closed = true;
+            // The process is gone (or let go): what it held is released, as Python's decrefs at exit.
+            for (const [id, n] of state.held) this.#unref(id, n);
+            state.held.clear();
+          },
         };
       },
     });
@@ -105,20 +122,23 @@ export class ManagerServer {
     })());
   }
 
-  /** Make an object of `typeid` and keep it; answers what a proxy needs. */
-  async create(typeid: string, args: unknown[], holdsShared = false): Promise<ProxyState> {
+  /** Make an object of `typeid` and keep it, held by `holder` (the channel that asked); answers what a proxy needs. */
+  async #create(holder: ChannelState, typeid: string, args: unknown[], holdsShared: boolean): Promise<ProxyState> {
     const type = this.#types.get(typeid);
     if (!type) throw new AttributeError(`this manager has no type '${typeid}' (registered: ${[...this.#types.keys()].join(", ")})`);
     if (!type.create) throw new TypeError(`'${typeid}' was registered without a callable, so it cannot be made here`);
     const obj = await construct(type.create, args.map(decodeFunctions));
-    return this.#keep(obj, typeid, type.exposed ?? null, type.methodToTypeid ?? null, holdsShared);
+    return this.#keep(holder, obj, typeid, type.exposed ?? null, type.methodToTypeid ?? null, holdsShared);
   }
 
-  #keep(obj: unknown, typeid: string, exposed: readonly string[] | null, methodToTypeid: Readonly<Record<string, string>> | null, holdsShared: boolean): ProxyState {
+  #keep(holder: ChannelState, obj: unknown, typeid: string, exposed: readonly string[] | null, methodToTypeid: Readonly<Record<string, string>> | null, holdsShared: boolean): ProxyState {
     if (typeof obj !== "object" || obj === null) throw new TypeError(`the callable of '${typeid}' returned ${obj === null ? "null" : typeof obj}, not an object`);
     const id = this.#nextObject++;
     const names = exposed ?? publicMethods(obj);
-    this.#objects.set(id, { obj: obj as Record<string, unknown>, typeid, exposed: new Set(names), methodToTypeid, holdsShared });
+    // The asking process's proxy holds it (a channel that closed meanwhile holds nothing: freed below).
+    this.#objects.set(id, { obj: obj as Record<string, unknown>, typeid, exposed: new Set(names), methodToTypeid, holdsShared, refs: 1, pinned: false });
+    if (holder.closed) queueMicrotask(() => this.#unref(id, 1));
+    else holder.held.set(id, 1);
     return { typeid, address: this.address, id, exposed: [...names] };
   }
 
@@ -127,19 +147,75 @@ export class ManagerServer {
    * made over a managed Lock); anything else as it is.
    */
   local(value: unknown): unknown {
-    const [proxy] = decodeShareables([value]);
-    if (!(proxy instanceof BaseProxy) || addressKey(proxy.address) !== addressKey(this.address)) return value;
-    const served = this.#objects.get(proxy.id);
-    if (!served) throw new ReferenceError(`managed object ${proxy.id} does not exist`);
+    let id: number | null = null;
+    forEachDescriptor([value], PROXY_TYPE, (state) => {
+      const s = state as ProxyState;
+      if (addressKey(s.address) === addressKey(this.address)) id = s.id;
+    });
+    if (id === null) return value;
+    const served = this.#objects.get(id);
+    if (!served) throw new ReferenceError(`managed object ${id} does not exist`);
     return served.obj;
   }
 
-  #onRequest(channel: Channel, caller: number, [reqId, objId, method, args, holdsShared]: Request): void {
+  /** Proxies to objects of this server found in a call's arguments: those objects live until shutdown (they may be stored). */
+  #pinIn(args: unknown[]): void {
+    forEachDescriptor(args, PROXY_TYPE, (state) => {
+      const s = state as ProxyState;
+      const served = this.#objects.get(s.id);
+      if (served && addressKey(s.address) === addressKey(this.address)) served.pinned = true;
+    });
+  }
+
+  /**
+   * The reference counting of Python's managers (incref/decref), batched by the clients
+   * (client.ts says when each is sent): `lend` one per proxy sent to another process (it holds
+   * the object while in transit), `keep` a received proxy the receiving process did not hold
+   * (the lent reference becomes its own), `drop` one it already held (the lent reference is
+   * given back), `incref`/`decref` a process's own reference.
+   */
+  #refs(holder: ChannelState, [lend, keep, drop, incref, decref]: number[][]): null {
+    for (const id of lend ?? []) {
+      const served = this.#objects.get(id);
+      if (served) served.refs++;
+    }
+    for (const id of keep ?? []) if (this.#objects.has(id)) holder.held.set(id, (holder.held.get(id) ?? 0) + 1);
+    for (const id of drop ?? []) this.#unref(id, 1);
+    for (const id of incref ?? []) {
+      const served = this.#objects.get(id);
+      if (!served) continue;
+      served.refs++;
+      holder.held.set(id, (holder.held.get(id) ?? 0) + 1);
+    }
+    for (const id of decref ?? []) {
+      const n = holder.held.get(id) ?? 0;
+      if (n === 0) continue;
+      if (n === 1) holder.held.delete(id);
+      else holder.held.set(id, n - 1);
+      this.#unref(id, 1);
+    }
+    return null;
+  }
+
+  /** Drop `n` references; an object left with none (and not pinned) is freed. */
+  #unref(id: number, n: number): void {
+    const served = this.#objects.get(id);
+    if (!served) return;
+    served.refs -= n;
+    if (served.refs > 0 || served.pinned) return;
+    this.#objects.delete(id);
+    const stop = served.obj[kServantShutdown as unknown as string];
+    if (typeof stop === "function") void Promise.resolve((stop as () => unknown).call(served.obj)).catch(() => {});
+  }
+
+  #onRequest(from: ChannelState, [reqId, objId, method, args, holdsShared]: Request): void {
+    const channel = from.channel;
     let result: unknown;
     let shared = false;
     try {
+      if (holdsShared) this.#pinIn(args);
       if (objId === MANAGER) {
-        result = this.#manage(method, args, holdsShared);
+        result = this.#manage(from, method, args, holdsShared);
         shared = method === "create";
       } else {
         const served = this.#objects.get(objId);
@@ -152,10 +228,10 @@ export class ManagerServer {
         const fn = served.obj[method];
         if (typeof fn !== "function") throw new AttributeError(`'${served.typeid}' object has no method '${method}'`);
         const decoded = args.some(isFnMarker) ? args.map(decodeFunctions) : args;
-        result = runAs(caller, () => (fn as (...a: unknown[]) => unknown).apply(served.obj, decoded));
+        result = runAs(from.caller, () => (fn as (...a: unknown[]) => unknown).apply(served.obj, decoded));
         const typeid = served.methodToTypeid?.[method];
         if (typeid) {
-          result = Promise.resolve(result).then((r) => this.#asProxy(r, typeid));
+          result = Promise.resolve(result).then((r) => this.#asProxy(from, r, typeid));
           shared = true;
         }
       }
@@ -172,16 +248,20 @@ export class ManagerServer {
     }
   }
 
-  #manage(method: string, args: unknown[], holdsShared: boolean): unknown {
+  #manage(from: ChannelState, method: string, args: unknown[], holdsShared: boolean): unknown {
     switch (method) {
       case "create":
-        return this.create(args[0] as string, (args[1] as unknown[]) ?? [], holdsShared).then(descriptorOf);
+        return this.#create(from, args[0] as string, (args[1] as unknown[]) ?? [], holdsShared).then(descriptorOf);
+      case "refs":
+        return this.#refs(from, args as number[][]);
       case "shutdown":
         // Answer first, then stop: the caller learns that it worked.
         setImmediate(() => void this.shutdown());
         return null;
       case "numberOfObjects":
         return this.#objects.size;
+      case "debugInfo":
+        return [...this.#objects].map(([id, o]) => ({ id, typeid: o.typeid, refs: o.refs, pinned: o.pinned }));
       case "dummy":
         return null;
       default:
@@ -189,9 +269,9 @@ export class ManagerServer {
     }
   }
 
-  #asProxy(obj: unknown, typeid: string): unknown {
+  #asProxy(from: ChannelState, obj: unknown, typeid: string): unknown {
     const type = this.#types.get(typeid);
-    return descriptorOf(this.#keep(obj, typeid, type?.exposed ?? null, type?.methodToTypeid ?? null, false));
+    return descriptorOf(this.#keep(from, obj, typeid, type?.exposed ?? null, type?.methodToTypeid ?? null, false));
   }
 
   #reply(channel: Channel, reply: Reply): void {

@@ -152,3 +152,29 @@ export function findThreadOnlyShareable(value: unknown, path: string): { path: s
   };
   return walk(value, path, 0);
 }
+
+/** Calls `found` with the state of each descriptor of `type` inside `value` (an encoded value; a manager pins the objects its stored proxies name). */
+export function forEachDescriptor(value: unknown, type: string, found: (state: unknown) => void): void {
+  const walk = (v: unknown, depth: number): void => {
+    if (typeof v !== "object" || v === null || depth > MAX_DEPTH) return;
+    if (Array.isArray(v)) {
+      for (const e of v) walk(e, depth + 1);
+      return;
+    }
+    const rec = v as Record<string, unknown>;
+    if (typeof rec[MARK] === "string") {
+      if (rec[MARK] === type) found(rec.state);
+      return;
+    }
+    if (v instanceof Map) {
+      for (const [k, e] of v) {
+        walk(k, depth + 1);
+        walk(e, depth + 1);
+      }
+      return;
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) return;
+    for (const key of Object.keys(rec)) walk(rec[key], depth + 1);
+  };
+  walk(value, 0);
+}
