@@ -188,7 +188,10 @@ export class BaseManager {
     const builtins = new Map(builtinTypes(this.#context, (v) => server.local(v)).map((t) => [t.typeid, t]));
     const types = this.#registrations().map((r): ServedType => {
       const base = { typeid: r.typeid, exposed: r.exposed ?? null, methodToTypeid: r.methodToTypeid ?? null };
-      if (r.builtin) return { ...builtins.get(r.typeid)!, ...base };
+      if (r.builtin) {
+        const own = builtins.get(r.typeid)!;
+        return { ...own, ...base, methodToTypeid: base.methodToTypeid ?? own.methodToTypeid ?? null };
+      }
       const callable = r.callable;
       if (callable === null) return base;
       if (isTaskRef(callable)) {

@@ -35,10 +35,13 @@ export class PoolServant {
     return this.#pool.starmap(fn, decodeShareables(items), { chunksize: chunksize ?? undefined });
   }
 
-  async imapUnordered(fn: Fn, items: unknown[], chunksize: number | null): Promise<unknown[]> {
-    const out: unknown[] = [];
-    for await (const r of this.#pool.imapUnordered(fn, decodeShareables(items), { chunksize: chunksize ?? undefined })) out.push(r);
-    return out;
+  /** The results in order, as they come: an iterator that stays here (the proxy gets one by one). */
+  imap(fn: Fn, items: unknown[], chunksize: number | null): ResultIterator {
+    return new ResultIterator(this.#pool.imap(fn, decodeShareables(items), { chunksize: chunksize ?? undefined }));
+  }
+
+  imapUnordered(fn: Fn, items: unknown[], chunksize: number | null): ResultIterator {
+    return new ResultIterator(this.#pool.imapUnordered(fn, decodeShareables(items), { chunksize: chunksize ?? undefined }));
   }
 
   close(): void {
@@ -55,5 +58,28 @@ export class PoolServant {
 
   [kServantShutdown](): Promise<void> {
     return this.#pool.terminate();
+  }
+}
+
+/**
+ * The results of an imap in the manager, handed out one per next() call (Python's IteratorProxy
+ * calls __next__). Calls may overlap: a proxy keeps several in flight, each answered in turn.
+ */
+export class ResultIterator {
+  readonly #results: AsyncIterator<unknown>;
+
+  constructor(results: AsyncIterable<unknown>) {
+    this.#results = results[Symbol.asyncIterator]();
+  }
+
+  /** The next result as [done, value]. */
+  async next(): Promise<[boolean, unknown]> {
+    const r = await this.#results.next();
+    return [r.done === true, r.value];
+  }
+
+  /** The reader stopped early: stop waiting for results. */
+  async close(): Promise<void> {
+    await this.#results.return?.();
   }
 }

@@ -373,6 +373,47 @@ export class ArrayProxy<T = unknown> extends CopyIterable<T> {
   }
 }
 
+/** Options of a manager Pool's imap/imapUnordered. */
+export interface IMapProxyOptions {
+  chunksize?: number;
+  /** Results asked for ahead of the one being read (calls in flight to the manager); default 8. */
+  readAhead?: number;
+}
+
+/**
+ * Reads an imap's results from the iterator the manager keeps (Python's IteratorProxy), keeping
+ * up to `readAhead` next() calls in flight so that results flow while the reader works on one.
+ */
+async function* streamResults(iterator: Promise<unknown>, readAhead = 8): AsyncGenerator<unknown> {
+  if (!Number.isInteger(readAhead) || readAhead < 1) throw new RangeError(`imap: readAhead must be an integer >= 1, got ${readAhead}`);
+  const it = (await iterator) as BaseProxy;
+  const inFlight: Promise<[boolean, unknown]>[] = [];
+  let ended = false;
+  let finished = false;
+  const ask = () => {
+    while (!ended && inFlight.length < readAhead) {
+      const next = it._callMethod("next") as Promise<[boolean, unknown]>;
+      next.catch(() => {}); // read (and thrown) in order below; the ones after an error are not read
+      inFlight.push(next);
+    }
+  };
+  try {
+    for (;;) {
+      ask();
+      const [done, value] = await inFlight.shift()!;
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    ended = true;
+    // The reader stopped early (break, or an error): the manager's iterator stops waiting too.
+    if (!finished) void it._callMethod("close").catch(() => {});
+  }
+}
+
 /** A Pool living in the manager (Python's Manager().Pool()). Functions travel as for mp.Pool. */
 export class PoolProxy extends BaseProxy {
   apply<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, args: A = [] as unknown as A): Promise<Awaited<R>> {
@@ -384,13 +425,13 @@ export class PoolProxy extends BaseProxy {
   starmap<A extends unknown[], R>(fn: TaskFunction<(...args: A) => R>, items: Iterable<A>, options: { chunksize?: number } = {}): Promise<Awaited<R>[]> {
     return callWithFunctions(this, "starmap", [fn, [...items], options.chunksize ?? null]) as Promise<Awaited<R>[]>;
   }
-  /** The results in order, computed in the manager's pool and handed over as they are all in. */
-  async *imap<T, R>(fn: TaskFunction<(item: T) => R>, items: Iterable<T>, options: { chunksize?: number } = {}): AsyncGenerator<Awaited<R>> {
-    yield* await this.map(fn, items, options);
+  /** The results in order, each handed over as soon as it (and those before it) is ready. */
+  imap<T, R>(fn: TaskFunction<(item: T) => R>, items: Iterable<T>, options: IMapProxyOptions = {}): AsyncGenerator<Awaited<R>> {
+    return streamResults(callWithFunctions(this, "imap", [fn, [...items], options.chunksize ?? null]), options.readAhead) as AsyncGenerator<Awaited<R>>;
   }
-  /** The results in completion order. */
-  async *imapUnordered<T, R>(fn: TaskFunction<(item: T) => R>, items: Iterable<T>, options: { chunksize?: number } = {}): AsyncGenerator<Awaited<R>> {
-    yield* (await callWithFunctions(this, "imapUnordered", [fn, [...items], options.chunksize ?? null])) as Awaited<R>[];
+  /** The results in completion order, each handed over as soon as it is ready. */
+  imapUnordered<T, R>(fn: TaskFunction<(item: T) => R>, items: Iterable<T>, options: IMapProxyOptions = {}): AsyncGenerator<Awaited<R>> {
+    return streamResults(callWithFunctions(this, "imapUnordered", [fn, [...items], options.chunksize ?? null]), options.readAhead) as AsyncGenerator<Awaited<R>>;
   }
   close(): Promise<void> {
     return this._callMethod("close") as Promise<void>;

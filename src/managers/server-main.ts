@@ -32,7 +32,10 @@ export async function servedTypes(types: WireType[], context: ContextName, local
   return Promise.all(
     types.map(async (t): Promise<ServedType> => {
       const base = { typeid: t.typeid, exposed: t.exposed, methodToTypeid: t.methodToTypeid };
-      if (t.builtin) return { ...builtins.get(t.typeid)!, ...base, exposed: t.exposed };
+      if (t.builtin) {
+        const own = builtins.get(t.typeid)!;
+        return { ...own, ...base, exposed: t.exposed, methodToTypeid: t.methodToTypeid ?? own.methodToTypeid ?? null };
+      }
       return { ...base, create: t.spec ? ((await loadFunction(t.spec)) as ServedType["create"]) : undefined };
     }),
   );

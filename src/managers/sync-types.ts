@@ -49,5 +49,7 @@ export function builtinTypes(context: ContextName, local: (value: unknown) => un
       new PoolServant(context, processes, initializer, initargs, maxTasksPerChild),
     SharedMemoryTracker: () => new SharedMemoryTracker(),
   };
-  return Object.entries(make).map(([typeid, create]) => ({ typeid, create }));
+  // A Pool's imap results stay in the manager as an iterator, read through a proxy (Python's IteratorProxy).
+  const methodToTypeid: Partial<Record<BuiltinTypeid, Record<string, string>>> = { Pool: { imap: "Iterator", imapUnordered: "Iterator" } };
+  return Object.entries(make).map(([typeid, create]) => ({ typeid, create, methodToTypeid: methodToTypeid[typeid as BuiltinTypeid] ?? null }));
 }
