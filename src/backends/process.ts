@@ -22,7 +22,7 @@ export const spawnProcess: SpawnWorker = (options) => {
   installExitHook();
   const execArgv = [...(options.execArgv ?? inheritedExecArgv())];
   if (options.maxHeapMb !== undefined) execArgv.push(`--max-old-space-size=${options.maxHeapMb}`);
-  // Who the parent is, for the child's watchdog (src/runtime/worker.ts): the kernel's parent-death
+  // Who the parent is, for the child's watchdog (src/runtime/parent-watch.ts): the kernel's parent-death
   // signal follows the spawning *thread*, so it only stands for the parent's life when that is
   // the main thread.
   const child = fork(workerEntry, [String(process.pid), isMainThread ? "main-thread" : "worker-thread"], {
