@@ -8,7 +8,6 @@ import type { Context } from "./context.js";
 import { CloneError, ProcessStateError } from "./errors.js";
 import { whileAwaited } from "./hold-event-loop.js";
 import { loggingForWorkers } from "./log.js";
-import { recordLends } from "./channels/pipe.js";
 import { encodeShareables, findThreadOnlyShareable } from "./memory/shareable.js";
 import { currentProcess } from "./current.js";
 import { liveWorkers, resolveContext, type LiveWorker } from "./backends/registry.js";
@@ -283,8 +282,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #encode<T>(value: T, path: string): { value: T; found: boolean } {
     const bad = findUncloneable(value, path);
     if (bad) throw new CloneError(`Process ${this.name}: ${bad.path} cannot be sent to the worker: it ${bad.reason}`, bad.path);
-    const { result: shared, giveBack } = recordLends(() => encodeShareables(value));
-    this.#giveBackLends.push(giveBack);
+    const shared = encodeShareables(value, { unclaimed: (giveBack) => this.#giveBackLends.push(giveBack) });
     const threadOnly = this.context === "process" && shared.found ? findThreadOnlyShareable(shared.value, path) : null;
     if (threadOnly) {
       this.#giveBack();

@@ -3,7 +3,7 @@
 // join() sleeps on that cell until it reaches zero; so a join() in the parent sees the
 // taskDone() calls of every worker, with no message in between.
 
-import { Queue, reviveQueue, type QueueOptions, type QueueState, type QueueType } from "./queue.js";
+import { Queue, receivedQueue, type QueueOptions, type QueueState, type QueueType } from "./queue.js";
 import { registerShareable } from "../memory/shareable.js";
 import { runAsync, runSync, timeLeft } from "../memory/wait.js";
 import { TimeoutError } from "../errors.js";
@@ -51,4 +51,4 @@ function joinTimedOut(timeout: number | null | undefined): Error {
   return new TimeoutError(`JoinableQueue.join() timed out after ${timeout} s with work unfinished`);
 }
 
-registerShareable("JoinableQueue", (state) => reviveQueue(state as QueueState, () => new JoinableQueue()));
+registerShareable("JoinableQueue", (s) => new JoinableQueue((s as QueueState).maxsize, receivedQueue(s as QueueState)));

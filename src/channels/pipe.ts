@@ -19,7 +19,7 @@ import { decodeItem, encodeItem } from "./item-codec.js";
 import { SharedBlock, type SharedBlockState } from "../memory/block.js";
 import { HolderTable, type Lend } from "./pipe-holders.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
-import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
+import { kShareable, noteShareableCreated, registerShareable, type Sending, type Shareable } from "../memory/shareable.js";
 import { InOrder, SLICE, WOKE, runAsync, runSync, type Op, type Resume } from "../memory/wait.js";
 import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } from "../connection/bytes.js";
 import { MessageTooLongError } from "../connection/errors.js";
@@ -86,24 +86,6 @@ const releaseWhenCollected = new FinalizationRegistry<EndHold>((hold) => {
   } catch {}
 });
 
-/** The lends of the encodings recorded by recordLends(), to give back if no worker claims them. */
-let lendsRecorded: (() => void)[] | null = null;
-
-/**
- * Runs `encode` (which turns shareables into descriptors) and returns, with its result, a
- * function that gives back the holds lent for the pipe ends in it that no worker claimed: a
- * Process calls it when its worker has exited, or when it could not start.
- */
-export function recordLends<T>(encode: () => T): { result: T; giveBack: () => void } {
-  const outer = lendsRecorded;
-  const lends: (() => void)[] = (lendsRecorded = []);
-  try {
-    return { result: encode(), giveBack: () => lends.forEach((cancel) => cancel()) };
-  } finally {
-    lendsRecorded = outer;
-  }
-}
-
 /** Runs a ring operation, looking every slice whether the other end is still held by anyone. */
 function* watchingOtherEnd<T>(op: Op<T>, hold: EndHold): Op<T> {
   let r = op.next(WOKE);
@@ -119,6 +101,9 @@ function timedOut(what: string, timeout: number | null | undefined): Error {
   return new TimeoutError(`Connection.${what}() timed out after ${timeout} s`);
 }
 
+/** Pipe()'s access to Connection's private constructor (set by the class's static block). */
+let connectionOver: <T>(block: SharedBlock, state: ConnectionState) => Connection<T>;
+
 /** One end of a Pipe. Get one from Pipe(); it can be passed to Processes and Pool tasks. */
 export class Connection<T = unknown> implements Shareable {
   readonly #state: ConnectionState;
@@ -128,8 +113,9 @@ export class Connection<T = unknown> implements Shareable {
   #closed = false;
   readonly #sends = new InOrder();
 
-  /** @internal Use Pipe(). */
-  constructor(block: SharedBlock, state: ConnectionState) {
+  // Private: an end is made by Pipe(), over the block it creates, or, in a worker, by the reviver
+  // over the block it maps; both below. There is no other way to make one, so nothing to branch on.
+  private constructor(block: SharedBlock, state: ConnectionState) {
     const { lend, ...own } = state;
     this.#state = own;
     this.#hold = new EndHold(block, own);
@@ -141,12 +127,23 @@ export class Connection<T = unknown> implements Shareable {
     noteShareableCreated();
   }
 
-  /** How this travels to a worker (shareable.ts). */
-  [kShareable](): { type: string; state: ConnectionState } {
+  static {
+    connectionOver = (block, state) => new Connection(block, state);
+    registerShareable("Connection", (state) => {
+      const s = state as ConnectionState;
+      return new Connection(SharedBlock.revive(s.block), s);
+    });
+  }
+
+  /**
+   * How this travels to a worker (shareable.ts): with a hold lent for the receiver, which
+   * `sending` can give back if no worker claims it (a Process does when its child exits).
+   */
+  [kShareable](sending?: Sending): { type: string; state: ConnectionState } {
     if (this.#closed) throw new ClosedError("Connection: a closed end cannot be sent to a worker");
     const table = this.#hold.mine;
     const lend = table.lend();
-    lendsRecorded?.push(() => table.cancel(lend));
+    sending?.unclaimed(() => table.cancel(lend));
     return { type: "Connection", state: { ...this.#state, lend } };
   }
 
@@ -299,12 +296,7 @@ export function Pipe<T = unknown>(duplex = true, options?: PipeOptions): [Connec
   const block = SharedBlock.create(context, (duplex ? 2 : 1) * ringBytes(capacity) + 2 * HolderTable.CELLS * 4);
   const s = block.state;
   if (!duplex) {
-    return [new Connection<T>(block, { block: s, capacity, rx: 0, tx: -1, end: 0 }), new Connection<T>(block, { block: s, capacity, rx: -1, tx: 0, end: 1 })];
+    return [connectionOver<T>(block, { block: s, capacity, rx: 0, tx: -1, end: 0 }), connectionOver<T>(block, { block: s, capacity, rx: -1, tx: 0, end: 1 })];
   }
-  return [new Connection<T>(block, { block: s, capacity, rx: 0, tx: 1, end: 0 }), new Connection<T>(block, { block: s, capacity, rx: 1, tx: 0, end: 1 })];
+  return [connectionOver<T>(block, { block: s, capacity, rx: 0, tx: 1, end: 0 }), connectionOver<T>(block, { block: s, capacity, rx: 1, tx: 0, end: 1 })];
 }
-
-registerShareable("Connection", (state) => {
-  const s = state as ConnectionState;
-  return new Connection(SharedBlock.revive(s.block), s);
-});

@@ -26,12 +26,12 @@
 
 import { inspect } from "node:util";
 import type { ContextName } from "../backends/backend.js";
-import { contextNameOf } from "../start-method.js";
 import { ClosedError, Empty, Full } from "./errors.js";
 import { decodeItem, encodeItem } from "./item-codec.js";
-import { SharedBlock, type SharedBlockState } from "../memory/block.js";
+import type { SharedBlockState } from "../memory/block.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
-import { kShareable, noteShareableCreated, rebuildWith, registerShareable, takeRebuildState, type Shareable } from "../memory/shareable.js";
+import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
+import { blockFor, received } from "../memory/shared-object.js";
 import { Feeder } from "./feeder.js";
 import { InOrder, runAsync, runSync } from "../memory/wait.js";
 
@@ -63,9 +63,9 @@ export interface QueueState {
   maxsize: number;
 }
 
-/** In a worker: build an object of a queue class over an existing queue's memory (shareable.ts). */
-export function reviveQueue<Q>(state: QueueState, make: () => Q): Q {
-  return rebuildWith(state, make);
+/** For a queue's reviver: the options that rebuild it over the memory `state` names (shared-object.ts). */
+export function receivedQueue(state: QueueState): QueueOptions {
+  return received(state.block, { capacity: state.capacity });
 }
 
 /** What SimpleQueue, Queue and JoinableQueue share: everything but their constructors. */
@@ -86,21 +86,13 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
   protected constructor(maxsize: number, options: QueueOptions | undefined) {
     const type = (new.target as unknown as { queueType: QueueType }).queueType;
     this.#type = type;
-    const state = takeRebuildState<QueueState>();
-    if (state) {
-      this.maxsize = state.maxsize;
-      this.ring = new Ring(SharedBlock.revive(state.block), 0, state.capacity);
-    } else {
-      if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fffffff) {
-        throw new RangeError(`${type}: maxsize must be a whole number >= 0 (0: no limit), not ${String(maxsize)}`);
-      }
-      this.maxsize = maxsize;
-      const capacity = ringCapacity(options?.capacity);
-      const context = contextNameOf(options?.context, type);
-      this.ring = new Ring(SharedBlock.create(context, ringBytes(capacity)), 0, capacity);
+    if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fffffff) {
+      throw new RangeError(`${type}: maxsize must be a whole number >= 0 (0: no limit), not ${String(maxsize)}`);
     }
+    this.maxsize = maxsize;
+    const capacity = ringCapacity(options?.capacity);
+    this.ring = new Ring(blockFor(options, ringBytes(capacity), type), 0, capacity);
     this.#feeder = this.maxsize === 0 && type !== "SimpleQueue" ? new Feeder(this.ring, type === "JoinableQueue") : null;
-    noteShareableCreated();
   }
 
   /** Which context's workers can use this queue. */
@@ -299,5 +291,5 @@ export class SimpleQueue<T = unknown> extends QueueBase<T> {
   }
 }
 
-registerShareable("Queue", (state) => reviveQueue(state as QueueState, () => new Queue()));
-registerShareable("SimpleQueue", (state) => reviveQueue(state as QueueState, () => new SimpleQueue()));
+registerShareable("Queue", (s) => new Queue((s as QueueState).maxsize, receivedQueue(s as QueueState)));
+registerShareable("SimpleQueue", (s) => new SimpleQueue(receivedQueue(s as QueueState)));

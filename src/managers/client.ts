@@ -33,17 +33,23 @@ export function describeAddress(address: Address): string {
 
 const clients = new Map<string, ManagerClient>();
 
-/** Proxies revived from a reply get the key of the channel they came on (the server does not store keys). */
-let revivingAuthkey: Uint8Array | null = null;
-/** The client whose reply is being decoded, if any. */
-let replyingClient: ManagerClient | null = null;
-export function authkeyOfReply(): Uint8Array | null {
-  return revivingAuthkey;
+/**
+ * What a client tells decodeShareables() of a reply (its revivers' `origin`): proxies revived
+ * from it get the key of the channel it came on (the server does not store keys), and were
+ * counted by that client's manager or must be increfed. Elsewhere (no origin) neither.
+ */
+export interface ReplyOrigin {
+  client: ManagerClient;
 }
 
-/** Whose reply is being decoded (proxies revived from it were counted by that manager, or must be increfed). */
-export function clientOfReply(): ManagerClient | null {
-  return replyingClient;
+/** The client whose reply is being decoded, from a reviver's `origin`, if any. */
+export function clientOfReply(origin: unknown): ManagerClient | null {
+  return (origin as ReplyOrigin | undefined)?.client ?? null;
+}
+
+/** The key of the channel a reply came on, from a reviver's `origin` (null: none). */
+export function authkeyOfReply(origin: unknown): Uint8Array | null {
+  return clientOfReply(origin)?.authkey ?? null;
 }
 
 /** Milliseconds a client gathers dropped proxies before telling the manager (one message for many). */
@@ -146,15 +152,10 @@ export class ManagerClient {
     if (!reply[3]) return pending.resolve(reply[2]);
     // The value may hold proxies or shared objects: revive them (loading their types first).
     (revivers ??= import("../runtime/revivers.js")).then(() => {
-      revivingAuthkey = this.authkey;
-      replyingClient = this;
       try {
-        pending.resolve(decodeShareables(reply[2]));
+        pending.resolve(decodeShareables(reply[2], { client: this } satisfies ReplyOrigin));
       } catch (error) {
         pending.reject(error);
-      } finally {
-        revivingAuthkey = null;
-        replyingClient = null;
       }
     }, pending.reject);
   }

@@ -115,10 +115,10 @@ export function makeProxy(state: ProxyState, cls?: ProxyClass): BaseProxy {
   return new Cls(state);
 }
 
-registerShareable(PROXY_TYPE, (state) => {
+registerShareable(PROXY_TYPE, (state, origin) => {
   const s = state as ProxyState;
-  const replying = clientOfReply();
-  const proxy = makeProxy(s.authkey === undefined ? { ...s, authkey: authkeyOfReply() } : s);
+  const replying = clientOfReply(origin);
+  const proxy = makeProxy(s.authkey === undefined ? { ...s, authkey: authkeyOfReply(origin) } : s);
   // Counted as Python counts a proxy unpickled in a process (client.ts, track()).
   const from = replying === null ? "lent" : addressKey(replying.address) === addressKey(s.address) ? "reply" : "foreign";
   proxy[kTrack](from);

@@ -10,49 +10,43 @@
 export const kShareable = Symbol.for("multiproc.shareable");
 
 export interface Shareable {
-  [kShareable](): { type: string; state: unknown };
+  /** Its type name and state; `sending`, when the caller gave one, takes what undoes the sending if no worker claims it. */
+  [kShareable](sending?: Sending): { type: string; state: unknown };
 }
 
-// How a worker rebuilds an object, for every shareable type: its reviver calls the type's
-// ordinary constructor inside rebuildWith(state, ...), and the constructor takes the state with
-// takeRebuildState() instead of creating new memory. One code path (and true #private fields)
-// for both sides, and one slot for all types.
-let rebuilding: { state: unknown } | null = null;
-
-/** Runs `make` (a constructor call) so that the constructor it calls finds `state` in takeRebuildState(). */
-export function rebuildWith<T>(state: unknown, make: () => T): T {
-  const outer = rebuilding;
-  rebuilding = { state };
-  try {
-    return make();
-  } finally {
-    rebuilding = outer;
-  }
+/**
+ * What a caller of encodeShareables() may pass along to each shareable it encodes: `unclaimed`
+ * keeps a function that undoes what encoding did (a pipe end lends a hold to its receiver), for
+ * the caller to run if no worker revives the value (a Process whose child exited or never started).
+ */
+export interface Sending {
+  unclaimed(undo: () => void): void;
 }
 
-/** Whether a constructor runs inside rebuildWith() with its state not taken yet. */
-export function isRebuilding(): boolean {
-  return rebuilding !== null;
-}
-
-/** In a constructor: the state rebuildWith() holds for it (taken once), or undefined when creating anew. */
-export function takeRebuildState<S>(): S | undefined {
-  const slot = rebuilding;
-  rebuilding = null;
-  return slot?.state as S | undefined;
-}
+// How a worker rebuilds an object: the type's reviver, registered here under the type name at
+// the load of the type's module, builds it from its state through the class's own constructor,
+// handing it what it received by an argument user code cannot make (for the objects over a
+// block, the kReceived option of shared-object.ts). There is no "currently rebuilding" slot:
+// what a reviver needs beyond the state (the channel a reply came on) is passed to it by
+// decodeShareables() as `origin`.
 
 /** The key that marks a descriptor on the wire. */
 const MARK = "__multiproc_shared__";
 const MAX_DEPTH = 32;
 
-type Reviver = (state: unknown) => unknown;
+/** Rebuilds an object from its state; `origin` is what the caller of decodeShareables() said of where the value came from. */
+type Reviver = (state: unknown, origin: unknown) => unknown;
 const revivers = new Map<string, Reviver>();
 let created = false;
 
 /** Tell the worker side how to rebuild objects of `type`. Call at module load of the type's file. */
 export function registerShareable(type: string, revive: Reviver): void {
   revivers.set(type, revive);
+}
+
+/** The type names registered here (for tests). */
+export function shareableTypes(): string[] {
+  return [...revivers.keys()];
 }
 
 /** Whether any shareable object was ever created here, i.e. whether arguments must be searched. */
@@ -73,14 +67,14 @@ function isShareable(v: unknown): v is Shareable {
  * Replace the shareable objects inside `value` by descriptors, copying (never changing) the
  * arrays and plain objects on the way to them. `found` says whether the worker must revive.
  */
-export function encodeShareables<T>(value: T): { value: T; found: boolean } {
+export function encodeShareables<T>(value: T, sending?: Sending): { value: T; found: boolean } {
   if (!created) return { value, found: false };
   let found = false;
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v !== "object" || v === null || depth > MAX_DEPTH) return v;
     if (isShareable(v)) {
       found = true;
-      const { type, state } = v[kShareable]();
+      const { type, state } = v[kShareable](sending);
       return { [MARK]: type, state };
     }
     if (Array.isArray(v)) {
@@ -105,8 +99,11 @@ export function encodeShareables<T>(value: T): { value: T; found: boolean } {
   return { value: out, found };
 }
 
-/** In a worker: rebuild the objects that encodeShareables() replaced (in place: the value is our own copy). */
-export function decodeShareables<T>(value: T): T {
+/**
+ * In a worker: rebuild the objects that encodeShareables() replaced (in place: the value is our
+ * own copy). `origin` is handed to every reviver (a manager client says which channel it read).
+ */
+export function decodeShareables<T>(value: T, origin?: unknown): T {
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v !== "object" || v === null || depth > MAX_DEPTH) return v;
     if (Array.isArray(v)) {
@@ -118,7 +115,7 @@ export function decodeShareables<T>(value: T): T {
       const type = rec[MARK] as string;
       const revive = revivers.get(type);
       if (!revive) throw new Error(`multiproc: this worker cannot rebuild a shared ${type}: its type was never registered`);
-      return revive(rec.state);
+      return revive(rec.state, origin);
     }
     if (Object.getPrototypeOf(v) !== Object.prototype) return v;
     for (const key of Object.keys(rec)) rec[key] = walk(rec[key], depth + 1);

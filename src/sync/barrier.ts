@@ -18,7 +18,7 @@ import { isTaskRef, prepareFunction, type TaskFunction } from "../fn/task-functi
 import type { SharedBlock } from "../memory/block.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
 import { CellMutex } from "../memory/mutex.js";
-import { blockFor, isReviving, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { blockFor, received, type ContextOption } from "../memory/shared-object.js";
 import { BrokenBarrierError } from "./errors.js";
 import { deadlineOf, waitUntil, waitUntilSync, type WaitPlan } from "../memory/wait-attempt.js";
 
@@ -56,17 +56,16 @@ export class Barrier implements Shareable {
   /** `new Barrier(parties, action?, timeout?)` as in Python, or `new Barrier(parties, { action, timeout, context })`. */
   constructor(parties: number, action?: TaskFunction<Action> | BarrierOptions | null, timeout?: number | null) {
     const opts = barrierOptions(action, timeout);
-    const revived = isReviving();
-    this.#block = blockFor(opts.context, (OUTCOMES + RING) * 4, "Barrier");
+    this.#block = blockFor(opts, (OUTCOMES + RING) * 4, "Barrier", (block) => {
+      if (!Number.isInteger(parties) || parties < 1 || parties > 0x7fffffff) {
+        throw new RangeError(`Barrier(parties): parties must be a positive integer, got ${String(parties)}`);
+      }
+      Atomics.store(block.i32, PARTIES, parties);
+    });
     this.#mutex = new CellMutex(this.#block, MUTEX, "a Barrier's internal lock");
     this.#plan = { block: this.#block, index: GEN };
     this.#timeout = opts.timeout ?? null;
     this.#action = opts.action ?? null;
-    if (revived) return;
-    if (!Number.isInteger(parties) || parties < 1 || parties > 0x7fffffff) {
-      throw new RangeError(`Barrier(parties): parties must be a positive integer, got ${String(parties)}`);
-    }
-    Atomics.store(this.#block.i32, PARTIES, parties);
   }
 
   get context() {
@@ -264,5 +263,6 @@ export function barrierOptions(action: TaskFunction<Action> | BarrierOptions | n
 
 registerShareable("Barrier", (raw) => {
   const s = raw as { block: SharedBlock["state"]; action: FnSpec | null; timeout: number | null };
-  return reviveOver(s.block, () => new Barrier(0, { action: s.action as unknown as Action | null, timeout: s.timeout }));
+  // The parties are in the received block: the count given here is not used.
+  return new Barrier(0, received(s.block, { action: s.action as unknown as Action | null, timeout: s.timeout }));
 });

@@ -22,7 +22,7 @@ import { Acquirable } from "./acquirable.js";
 import { kIsMine, kReleaseAll, kRestore, kRestoreSync, reviveLock, RLock, type AnyLock } from "./lock.js";
 import type { SharedBlock } from "../memory/block.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
-import { blockFor, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { blockFor, received, type ContextOption } from "../memory/shared-object.js";
 import { LockNotHeldError } from "./errors.js";
 import { deadlineOf, waitUntil, waitUntilSync, type AcquireOptions, type AcquireSyncOptions, type WaitPlan } from "../memory/wait-attempt.js";
 
@@ -42,8 +42,8 @@ export class Condition extends Acquirable implements Shareable {
   /** A condition variable over `lock` (default: a new RLock, as in Python), in the lock's context. */
   constructor(lock?: AnyLock | null, options?: ContextOption) {
     super();
-    this.#lock = lock ?? new RLock(options);
-    this.#block = blockFor(this.#lock.context, BYTES, "Condition");
+    this.#lock = lock ?? new RLock({ context: options?.context });
+    this.#block = blockFor(options, BYTES, "Condition", undefined, this.#lock.context);
     if (this.#block.context !== this.#lock.context) throw new TypeError("Condition: the lock and the condition must be for the same context");
     this.#plan = { block: this.#block, index: HEAD };
   }
@@ -208,6 +208,5 @@ export class Condition extends Acquirable implements Shareable {
 
 registerShareable("Condition", (raw) => {
   const state = raw as { block: SharedBlock["state"]; lock: { type: string; state: unknown } };
-  const lock = reviveLock(state.lock);
-  return reviveOver(state.block, () => new Condition(lock));
+  return new Condition(reviveLock(state.lock), received(state.block));
 });

@@ -3,7 +3,7 @@
 
 import type { SharedBlock } from "../memory/block.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
-import { blockFor, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { blockFor, received, type ContextOption } from "../memory/shared-object.js";
 import { deadlineOf, waitUntil, waitUntilSync, type WaitPlan } from "../memory/wait-attempt.js";
 
 const FLAG = 0;
@@ -14,7 +14,7 @@ export class Event implements Shareable {
   readonly #plan: WaitPlan;
 
   constructor(options?: ContextOption) {
-    this.#block = blockFor(options?.context, 4, "Event");
+    this.#block = blockFor(options, 4, "Event");
     this.#plan = { block: this.#block, index: FLAG };
   }
 
@@ -53,4 +53,4 @@ export class Event implements Shareable {
   }
 }
 
-registerShareable("Event", (state) => reviveOver(state as SharedBlock["state"], () => new Event()));
+registerShareable("Event", (state) => new Event(received(state as SharedBlock["state"])));

@@ -12,7 +12,7 @@ import { LockNotHeldError } from "./errors.js";
 import type { SharedBlock } from "../memory/block.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
 import { CellMutex } from "../memory/mutex.js";
-import { blockFor, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { blockFor, received, type ContextOption } from "../memory/shared-object.js";
 import { deadlineOf, type AcquireOptions, type AcquireSyncOptions } from "../memory/wait-attempt.js";
 
 // Cells: the mutex word, its sleepers count, and (RLock) the recursion count.
@@ -31,7 +31,7 @@ export class Lock extends Acquirable implements Shareable {
 
   constructor(options?: ContextOption) {
     super();
-    this.#mutex = new CellMutex(blockFor(options?.context, 8, "Lock"), WORD, "a Lock");
+    this.#mutex = new CellMutex(blockFor(options, 8, "Lock"), WORD, "a Lock");
   }
 
   /** The context this lock works across: "process" or "thread". */
@@ -95,7 +95,7 @@ export class RLock extends Acquirable implements Shareable {
 
   constructor(options?: ContextOption) {
     super();
-    this.#block = blockFor(options?.context, 12, "RLock");
+    this.#block = blockFor(options, 12, "RLock");
     this.#mutex = new CellMutex(this.#block, WORD, "an RLock");
   }
 
@@ -177,8 +177,8 @@ export type AnyLock = Lock | RLock;
 /** Rebuild a lock from `{ type, state }` as kShareable() gave it (used by Condition and Value). */
 export function reviveLock(desc: { type: string; state: unknown }): AnyLock {
   const state = desc.state as SharedBlock["state"];
-  return desc.type === "RLock" ? reviveOver(state, () => new RLock()) : reviveOver(state, () => new Lock());
+  return desc.type === "RLock" ? new RLock(received(state)) : new Lock(received(state));
 }
 
-registerShareable("Lock", (state) => reviveOver(state as SharedBlock["state"], () => new Lock()));
-registerShareable("RLock", (state) => reviveOver(state as SharedBlock["state"], () => new RLock()));
+registerShareable("Lock", (state) => new Lock(received(state as SharedBlock["state"])));
+registerShareable("RLock", (state) => new RLock(received(state as SharedBlock["state"])));

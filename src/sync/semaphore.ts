@@ -7,7 +7,7 @@
 import { Acquirable } from "./acquirable.js";
 import type { SharedBlock } from "../memory/block.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
-import { blockFor, isReviving, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { blockFor, received, type ContextOption } from "../memory/shared-object.js";
 import { TooManyReleasesError } from "./errors.js";
 import { deadlineOf, waitUntil, waitUntilSync, wakeIfWaiting, type AcquireOptions, type AcquireSyncOptions, type WaitPlan } from "../memory/wait-attempt.js";
 
@@ -25,15 +25,14 @@ export class Semaphore extends Acquirable implements Shareable {
   constructor(value = 1, options?: ContextOption) {
     super();
     const where = new.target.name;
-    const revived = isReviving();
-    this.#block = blockFor(options?.context, 12, where);
+    this.#block = blockFor(options, 12, where, (block) => {
+      if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+        throw new RangeError(`${where}(value): value must be an integer from 0 to 2147483647, got ${String(value)}`);
+      }
+      Atomics.store(block.i32, VALUE, value);
+      if (this instanceof BoundedSemaphore) Atomics.store(block.i32, BOUND, value);
+    });
     this.#plan = { block: this.#block, index: VALUE, waiters: WAITERS };
-    if (revived) return; // the counter and bound are already in the block
-    if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-      throw new RangeError(`${where}(value): value must be an integer from 0 to 2147483647, got ${String(value)}`);
-    }
-    Atomics.store(this.#block.i32, VALUE, value);
-    if (this instanceof BoundedSemaphore) Atomics.store(this.#block.i32, BOUND, value);
   }
 
   get context() {
@@ -92,5 +91,6 @@ export class Semaphore extends Acquirable implements Shareable {
 /** A Semaphore that throws TooManyReleasesError when released above its initial value. */
 export class BoundedSemaphore extends Semaphore {}
 
-registerShareable("Semaphore", (state) => reviveOver(state as SharedBlock["state"], () => new Semaphore()));
-registerShareable("BoundedSemaphore", (state) => reviveOver(state as SharedBlock["state"], () => new BoundedSemaphore()));
+// The counter and the bound are in the received block: the value given here is not used.
+registerShareable("Semaphore", (state) => new Semaphore(0, received(state as SharedBlock["state"])));
+registerShareable("BoundedSemaphore", (state) => new BoundedSemaphore(0, received(state as SharedBlock["state"])));

@@ -7,9 +7,9 @@ import { inspect, type InspectOptions } from "node:util";
 import type { SharedBlock } from "../memory/block.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
 import { indexAccess } from "./indexed.js";
-import { blockFor, isReviving } from "../memory/shared-object.js";
+import { blockFor } from "../memory/shared-object.js";
 import { MAX_BYTES, ctypeName, decodeElement, encodeElement, typeInfo, type ElementArray, type SettableOf, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
-import { lockDescriptor, lockFor, noLockError, reviveWithLock, synchronized, takeRevivedLock, type SharedValueOptions } from "./value.js";
+import { lockDescriptor, lockFor, noLockError, receivedWithLock, synchronized, type SharedValueOptions } from "./value.js";
 import type { AnyLock } from "../sync/lock.js";
 
 /** Python's multiprocessing.Array (exported as mp.Array): a fixed-length array of one typecode in shared memory, with an optional lock. */
@@ -39,13 +39,12 @@ export class SharedArray<T extends Typecode = Typecode> implements Shareable, It
       throw new RangeError(`Array: ${length} elements of type '${typecode}' (${length * info.bytes} bytes) do not fit in one shared block (at most ${MAX_BYTES} bytes)`);
     }
     const encoded = init?.map((v, i) => encodeElement(info, v, `Array: element ${i}`));
-    const revived = isReviving();
-    const { lock, context } = revived ? { lock: null, context: undefined } : lockFor(options?.lock, options?.context, "Array");
-    this.#block = blockFor(context, length * info.bytes, "Array");
+    const { lock, context } = lockFor(options?.lock, options?.context, "Array");
+    this.#block = blockFor(options, length * info.bytes, "Array", undefined, context);
     this.length = length;
     this.#view = new info.ctor(this.#block.buffer, 0, length);
-    this.#lock = revived ? takeRevivedLock() : lock;
-    if (encoded && !revived) for (let i = 0; i < length; i++) this.#view[i] = encoded[i] as never;
+    this.#lock = lock;
+    if (encoded) for (let i = 0; i < length; i++) this.#view[i] = encoded[i] as never;
   }
 
   get context() {
@@ -150,5 +149,5 @@ indexAccess(SharedArray);
 
 registerShareable("Array", (raw) => {
   const s = raw as { block: SharedBlock["state"]; typecode: Typecode; length: number; lock: { type: string; state: unknown } | null };
-  return reviveWithLock(s, () => new SharedArray(s.typecode, s.length));
+  return new SharedArray(s.typecode, s.length, receivedWithLock(s));
 });

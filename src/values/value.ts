@@ -8,7 +8,7 @@ import { inspect, type InspectOptions } from "node:util";
 import { Lock, RLock, reviveLock, type AnyLock } from "../sync/lock.js";
 import type { SharedBlock } from "../memory/block.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
-import { blockFor, isReviving, reviveOver, type ContextOption } from "../memory/shared-object.js";
+import { blockFor, received, type ContextOption } from "../memory/shared-object.js";
 import { contextNameOf } from "../start-method.js";
 import { ctypeName, decodeElement, encodeElement, typeInfo, type ElementArray, type TypeInfo, type Typecode, type ValueOf } from "./typecodes.js";
 
@@ -52,13 +52,11 @@ export class Value<T extends Typecode = Typecode> implements Shareable {
   constructor(typecode: T, init?: ValueOf<T>, options?: SharedValueOptions) {
     this.typecode = typecode;
     this.#info = typeInfo(typecode, "Value");
-    const revived = isReviving();
-    // The lock comes first only when creating; a revived Value is given its lock afterwards.
-    const { lock, context } = revived ? { lock: null, context: undefined } : lockFor(options?.lock, options?.context, "Value");
-    this.#block = blockFor(context, this.#info.bytes, "Value");
+    const { lock, context } = lockFor(options?.lock, options?.context, "Value");
+    this.#block = blockFor(options, this.#info.bytes, "Value", undefined, context);
     this.#view = new this.#info.ctor(this.#block.buffer, 0, 1);
-    this.#lock = revived ? (revivedLock ?? null) : lock;
-    if (!revived && init !== undefined) this.value = init;
+    this.#lock = lock;
+    if (init !== undefined) this.value = init;
   }
 
   get context() {
@@ -108,24 +106,12 @@ export function synchronized(lock: AnyLock | null, wrapper: string, inner: strin
   return lock ? `<${wrapper} wrapper for ${inner}>` : inner;
 }
 
-let revivedLock: AnyLock | null | undefined;
-
-/** Rebuild a shared value object whose state carries { block, lock }, handing it its lock. */
-export function reviveWithLock<V>(state: { block: SharedBlock["state"]; lock: { type: string; state: unknown } | null }, make: () => V): V {
-  revivedLock = state.lock ? reviveLock(state.lock) : null;
-  try {
-    return reviveOver(state.block, make);
-  } finally {
-    revivedLock = undefined;
-  }
-}
-
-/** For array.ts: the lock being handed to a revived object. */
-export function takeRevivedLock(): AnyLock | null {
-  return revivedLock ?? null;
+/** For a reviver of a shared value whose state carries { block, lock }: its options, the lock rebuilt (init: none, the block holds it). */
+export function receivedWithLock(state: { block: SharedBlock["state"]; lock: { type: string; state: unknown } | null }): SharedValueOptions {
+  return received(state.block, { lock: state.lock ? reviveLock(state.lock) : false });
 }
 
 registerShareable("Value", (raw) => {
   const state = raw as { block: SharedBlock["state"]; typecode: Typecode; lock: { type: string; state: unknown } | null };
-  return reviveWithLock(state, () => new Value(state.typecode));
+  return new Value(state.typecode, undefined, receivedWithLock(state));
 });
