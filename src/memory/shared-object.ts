@@ -26,7 +26,10 @@ type Received = { [kReceived]?: SharedBlockState };
 
 /** For a reviver: `options` plus the block to map instead of creating one (see the top of this file). */
 export function received<O extends object>(state: SharedBlockState, options?: O): O {
-  return { ...options, [kReceived]: state } as O;
+  // Not `{ ...options, [kReceived]: state }`: that shape is ten times slower to make in V8, and a
+  // Pool task that receives a Queue revives one per task.
+  const into: Received = { [kReceived]: state };
+  return (options ? Object.assign(into, options) : into) as O;
 }
 
 /**
