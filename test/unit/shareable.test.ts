@@ -195,12 +195,14 @@ describe("shareable protocol", () => {
     assert.equal(r.context, "thread");
   });
 
-  it("a reviver's `origin` reaches it (a proxy from a reply takes the channel's key)", () => {
-    const key = new Uint8Array([1, 2, 3]);
-    const seen = roundTrip(new BaseProxy({ typeid: "Thing", address: "/tmp/nowhere", id: 3, exposed: [] }), { authkey: key });
-    assert.ok(seen instanceof BaseProxy);
-    const again = roundTrip(seen); // the key is part of its state now
-    assert.deepEqual(again[kShareable]().state, { typeid: "Thing", address: "/tmp/nowhere", id: 3, exposed: [], authkey: key });
+  it("decodeShareables() hands its `origin` to every reviver (a manager client passes itself)", () => {
+    const seen: unknown[] = [];
+    registerShareable("test.origin", (state, origin) => (seen.push(origin), state));
+    const origin = { client: "a client" };
+    const desc = { __multiproc_shared__: "test.origin", state: 1 };
+    assert.deepEqual(decodeShareables([desc, { deeper: [{ ...desc, state: 2 }] }], origin), [1, { deeper: [2] }]);
+    decodeShareables([{ ...desc }]);
+    assert.deepEqual(seen, [origin, origin, undefined]);
   });
 
   it("a public constructor never takes the memory meant for a revive", () => {
