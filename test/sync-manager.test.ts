@@ -294,6 +294,20 @@ for (const context of CONTEXTS) {
       await p.join();
     });
 
+    it("an RLock belongs to the calling thread, not to a connection: a second connection of this thread re-enters it", async () => {
+      await using tcp = await mp.Manager({ context, address: ["127.0.0.1", 0] });
+      const rlock = await tcp.RLock();
+      const port = (tcp.address as [string, number])[1];
+      // The same lock reached over another connection of this thread ("localhost" is another client).
+      const other = new mp.AcquirerProxy({ typeid: "RLock", address: ["localhost", port], id: rlock.id, exposed: [...rlock.exposed], authkey: tcp.authkey });
+      assert.equal(await rlock.acquire(), true);
+      assert.equal(await other.acquire({ block: false }), true);
+      await other.release();
+      await rlock.release();
+      assert.equal(await other.acquire({ block: false }), true);
+      await rlock.release();
+    });
+
     it("Condition, Event and Barrier across processes", async () => {
       const cond = await manager.Condition();
       const state = await manager.Namespace<{ ready: boolean }>({ ready: false });

@@ -10,6 +10,7 @@ import { findUncloneable } from "../wire/clone-check.js";
 import { isTaskRef, prepareFunction } from "../fn/task-function.js";
 import type { WireError } from "../wire/errors.js";
 import { ManagerClosedError, rebuildRemoteError } from "./errors.js";
+import { CALLER_IDENTITY } from "./caller.js";
 import { decodeReply, encodeRequest } from "./codec.js";
 import { FN_MARK, MANAGER, OK, type Reply } from "./protocol.js";
 import { AuthenticationError } from "../connection/errors.js";
@@ -125,6 +126,8 @@ export class ManagerClient {
       });
       this.#live = channel;
       if (this.#pending.size === 0) channel.unref();
+      // First on the channel: which thread this is, the owner of the locks it takes (caller.ts).
+      this.call(MANAGER, "hello", [CALLER_IDENTITY]).catch(() => {});
       return channel;
     } catch (error) {
       this.#channel = null;

@@ -55,6 +55,8 @@ export class ManagerServer {
   readonly #channels = new Set<Channel>();
   #nextObject = 1;
   #nextCaller = 1;
+  /** Owner ids of the calling threads, by identity (caller.ts). */
+  readonly #callers = new Map<string, number>();
   #listener: ChannelServer | null = null;
   #listening: Promise<Address> | null = null;
   #closing: Promise<void> | null = null;
@@ -84,7 +86,8 @@ export class ManagerServer {
     this.#listener = await listen(this.requestedAddress, {
       authkey: this.authkey,
       onChannel: (channel) => {
-        const state: ChannelState = { channel, caller: this.#nextCaller++, held: new Map(), closed: false };
+        // Until the client says which thread it is (its first call, "hello"), its own owner id.
+        const state: ChannelState = { channel, caller: -this.#nextCaller++, held: new Map(), closed: false };
         this.#channels.add(channel);
         return {
           onMessage: (msg) => this.#onRequest(state, decodeRequest(msg)),
@@ -254,6 +257,14 @@ export class ManagerServer {
         return this.#create(from, args[0] as string, (args[1] as unknown[]) ?? [], holdsShared).then(descriptorOf);
       case "refs":
         return this.#refs(from, args as number[][]);
+      case "hello": {
+        // The calling thread (caller.ts): its connections share one owner id.
+        const identity = String(args[0]);
+        let caller = this.#callers.get(identity);
+        if (caller === undefined) this.#callers.set(identity, (caller = this.#callers.size + 1));
+        from.caller = caller;
+        return null;
+      }
       case "shutdown":
         // Answer first, then stop: the caller learns that it worked.
         setImmediate(() => void this.shutdown());

@@ -52,7 +52,7 @@ export class LockServant {
   /** @internal Release once, or (all) the whole recursion level, returning how many levels were held. */
   releaseAs(owner: number, all: boolean): number {
     if (this.#count === 0) throw new LockNotHeldError(`release of an unlocked ${this.reentrant ? "RLock" : "Lock"}`);
-    if (this.reentrant && this.#owner !== owner) throw new LockNotHeldError("cannot release an RLock that this process does not own");
+    if (this.reentrant && this.#owner !== owner) throw new LockNotHeldError("cannot release an RLock that this thread does not own (a manager's RLock belongs to the process or worker thread that acquired it)");
     const released = all ? this.#count : 1;
     this.#count -= released;
     if (this.#count === 0) {
