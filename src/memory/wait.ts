@@ -91,7 +91,10 @@ export async function driveAsync<T>(block: SharedBlock, op: Op<T>, deadline: num
     const ms = Math.min(left, slice);
     // Atomics.waitAsync does not keep Node's event loop alive (the addon's wait does): a timer
     // does, for as long as we wait, or a program whose only work is this wait would exit mid-wait.
-    const keepAlive = block.context === "thread" ? setTimeout(noop, Math.min(ms + 50, 2 ** 31 - 1)) : undefined;
+    // It must outlive the wait whatever happens, so it never fires: V8 resolves a waitAsync's
+    // timeout through a task of its own, which on a busy machine came more than 50 ms late, after
+    // a timer of the slice + 50 ms had let the loop end (a script's buffered puts were lost).
+    const keepAlive = block.context === "thread" ? setTimeout(noop, 2 ** 31 - 1) : undefined;
     const onAbort = (): void => void block.wake(cell); // a spurious wake for others is harmless
     signal?.addEventListener("abort", onAbort, { once: true });
     let res;
