@@ -9,6 +9,8 @@ import { describe, it } from "node:test";
 import * as mp from "multiproc";
 import { CONTEXTS } from "./helpers.ts";
 
+const lazy = mp.tasksFrom<typeof import("./fixtures/manager-lazy.ts")>(new URL("./fixtures/manager-lazy.ts", import.meta.url));
+
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
@@ -73,6 +75,18 @@ for (const context of CONTEXTS) {
       assert.equal((await manager._debugInfo()).find((o) => o.id === id)?.pinned, true);
       const back = await outer.getItem(0);
       assert.equal(await back.get("v"), 7);
+    });
+
+    it("a worker loads the proxies' code only once a proxy reaches it, not for other shared objects", async () => {
+      await using manager = await mp.Manager({ context });
+      await using pool = new mp.Pool({ processes: 1, context });
+      const q = new mp.Queue<number>(0, { context });
+      const withQueue = await pool.apply(lazy.registeredTypes, [q]);
+      assert.ok(withQueue.includes("Queue"), "a queue's reviver loaded");
+      assert.ok(!withQueue.includes("managers.Proxy"), "no proxy code for a queue");
+      const withProxy = await pool.apply(lazy.registeredTypes, [await manager.dict()]);
+      assert.ok(withProxy.includes("managers.Proxy"));
+      q.close();
     });
   });
 }

@@ -4,6 +4,7 @@
 // until shut down.
 
 import "../runtime/revivers.js";
+import "./proxies.js"; // proxies in a Pool task's arguments, revived here
 import type { Connection } from "../channels/pipe.js";
 import type { ContextName } from "../backends/backend.js";
 import { loadFunction } from "../fn/load-function.js";

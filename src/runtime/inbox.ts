@@ -16,7 +16,7 @@ export class Inbox {
   /** `deliver`: where a message goes once everything it needs is loaded. */
   constructor(
     private readonly functions: Pick<FunctionTable, "define">,
-    private readonly shareables: Pick<ShareableTypes, "loaded" | "load">,
+    private readonly shareables: Pick<ShareableTypes, "ready" | "load">,
     private readonly deliver: (batch: WireBatch) => void,
   ) {}
 
@@ -48,8 +48,8 @@ export class Inbox {
     const { waiting } = this;
     while (waiting.length > 0) {
       const msg = waiting[0]!;
-      if (msg.revive && !this.shareables.loaded) {
-        this.waitFor(this.shareables.load());
+      if (msg.revive && !this.shareables.ready(msg)) {
+        this.waitFor(this.shareables.load(msg));
         return;
       }
       if (msg.defs) {

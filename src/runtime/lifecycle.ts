@@ -45,7 +45,7 @@ export class Lifecycle {
     if (msg.log !== undefined) logToStderr(msg.log);
     this.initializing = true;
     try {
-      if (msg.revive) await shareables.load();
+      if (msg.revive) await shareables.load(msg.initargs);
       const initargs = msg.revive ? decodeShareables(msg.initargs ?? []) : (msg.initargs ?? []);
       if (msg.initializer) await (await loadFunction(msg.initializer))(...initargs);
       channel.post({ t: "ready" });
@@ -67,7 +67,7 @@ export class Lifecycle {
     if (msg.log !== undefined) logToStderr(msg.log);
     try {
       channel.watchParent();
-      if (msg.revive) await shareables.load();
+      if (msg.revive) await shareables.load(msg.args);
       const args = msg.revive ? decodeShareables(msg.args) : msg.args;
       const target = await loadFunction(msg.target);
       getLogger().info("child process calling self.run()"); // Python's words

@@ -1,6 +1,7 @@
 // Imported by the worker runtime so that every shareable type has registered how to rebuild
 // itself (see shareable.ts) before the first task arrives. Each shareable type's module is
-// imported here for that side effect.
+// imported here for that side effect, except a manager's proxies, which load only when a
+// message holds one (shareable-types.ts).
 export {};
 import "../channels/queue.js";
 import "../channels/joinable-queue.js";
@@ -14,4 +15,3 @@ import "../values/value.js";
 import "../values/array.js";
 import "../values/shared-memory.js";
 import "../values/shareable-list.js";
-import "../managers/proxies.js";

@@ -27,6 +27,9 @@ function setup() {
   let loadTypes!: () => void;
   const shareables = {
     loaded: false,
+    ready() {
+      return shareables.loaded;
+    },
     load() {
       events.push("load types");
       return new Promise<void>((resolve) => (loadTypes = resolve)).then(() => (shareables.loaded = true));
