@@ -13,41 +13,26 @@
 
 import type { ContextName } from "../backends/backend.js";
 import { createSegment, native, removeStaleSegments, type WaitResult } from "./native.js";
-import { trackSegment, untrackSegment } from "./segment-tracker.js";
+import { disownSegment, ownSegment } from "./segment-tracker.js";
 
 export type { WaitResult };
 
 /** What a worker needs to map the same block: travels inside a shareable's state. */
 export type SharedBlockState = { kind: "sab"; buffer: SharedArrayBuffer } | { kind: "shm"; name: string };
 
-const creatorNames = new Set<string>();
-let exitHookInstalled = false;
-const unlinkWhenCollected = new FinalizationRegistry<string>((name) => {
-  if (!creatorNames.delete(name)) return;
-  try {
-    native().unlink(name);
-  } catch {}
-  untrackSegment(name);
-});
+const unlinkWhenCollected = new FinalizationRegistry<string>((name) => disownSegment(name, true));
+let staleRemoved = false;
 
-function ownSegment(name: string, owner: object): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
+/** `name` is the segment of the block `owner`: unlinked when `owner` is collected, or when this process ends. */
+function ownBlockSegment(name: string, owner: object): void {
+  if (!staleRemoved) {
+    staleRemoved = true;
     try {
       removeStaleSegments();
     } catch {}
-    process.on("exit", () => {
-      for (const n of creatorNames) {
-        try {
-          native().unlink(n);
-        } catch {}
-        untrackSegment(n);
-      }
-    });
   }
-  creatorNames.add(name);
+  ownSegment(name);
   unlinkWhenCollected.register(owner, name);
-  trackSegment(name); // unlinked even if this process is killed
 }
 
 /**
@@ -84,7 +69,7 @@ export class SharedBlock {
     }
     const { name, buffer } = createSegment(size);
     const block = new SharedBlock(buffer, { kind: "shm", name });
-    ownSegment(name, block);
+    ownBlockSegment(name, block);
     return block;
   }
 

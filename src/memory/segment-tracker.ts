@@ -1,8 +1,8 @@
 // Python's resource tracker for shared-memory segments: whatever kills this process (SIGTERM,
 // SIGKILL, an out-of-memory kill), the segments it created and did not unlink are unlinked.
 //
-// Exit hooks and garbage collection (block.ts, shared-memory.ts) unlink segments on a normal
-// exit only. So the first segment this process creates starts a tracker: a tiny shell + awk
+// The exit hook of ownSegment() (below; used by block.ts and shared-memory.ts) and garbage
+// collection (block.ts) unlink segments on a normal exit only. So the first segment this process creates starts a tracker: a tiny shell + awk
 // process (no Node.js start-up), in a session of its own and deaf to INT/TERM/HUP, that reads
 // "+name" / "-name" lines from a pipe and keeps the set of live names. The only writer of that
 // pipe is this process, so the tracker reads end-of-file exactly when this process is gone, for
@@ -24,6 +24,7 @@ import { closeSync, constants, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processCells, TRACKER_CELL } from "./liveness.js";
+import { native } from "./native.js";
 
 const NONE = 0;
 const STARTING = -1;
@@ -101,4 +102,35 @@ export function trackSegment(name: string): void {
 /** `name` was unlinked (or handed over): the tracker forgets it. */
 export function untrackSegment(name: string): void {
   if (Atomics.load(processCells(), TRACKER_CELL) > 0 && !name.includes("\n")) send(`-${name.replace(/^\//, "")}\n`);
+}
+
+/** The segments this process created and has to unlink: by the exit hook on a normal exit, by the tracker otherwise. */
+const owned = new Set<string>();
+let exitHook = false;
+
+/** This process created segment `name`: it is unlinked when this process ends, however it ends, unless disownSegment() comes first. */
+export function ownSegment(name: string): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.on("exit", () => {
+      for (const n of owned) disownSegment(n, true);
+    });
+  }
+  owned.add(name);
+  trackSegment(name);
+}
+
+/**
+ * This process no longer has to unlink `name` (its own object was collected or disposed, or
+ * someone unlinked it); with `unlink`, it unlinks it now. False if it did not own it (any more).
+ */
+export function disownSegment(name: string, unlink = false): boolean {
+  if (!owned.delete(name)) return false;
+  if (unlink) {
+    try {
+      native().unlink(name);
+    } catch {}
+  }
+  untrackSegment(name);
+  return true;
 }

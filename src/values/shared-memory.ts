@@ -10,7 +10,7 @@
 // `using shm = new SharedMemory(...)` closes (and, for the creator, unlinks).
 
 import { SEGMENT_PREFIX, createSegment, native } from "../memory/native.js";
-import { trackSegment, untrackSegment } from "../memory/segment-tracker.js";
+import { disownSegment, ownSegment } from "../memory/segment-tracker.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
 
 /** Options of `new mp.SharedMemory(options)`: the name, whether to create the block, its size. */
@@ -21,25 +21,6 @@ export interface SharedMemoryOptions {
   create?: boolean;
   /** Bytes, when creating. Opening maps the whole block, whatever its size. */
   size?: number;
-}
-
-const unlinkAtExit = new Set<string>();
-let exitHook = false;
-
-function removeAtExit(name: string): void {
-  if (!exitHook) {
-    exitHook = true;
-    process.on("exit", () => {
-      for (const n of unlinkAtExit) {
-        try {
-          native().unlink(n);
-        } catch {}
-        untrackSegment(n);
-      }
-    });
-  }
-  unlinkAtExit.add(name);
-  trackSegment(name); // unlinked even if this process is killed, as Python's resource tracker does
 }
 
 /** Python's shared_memory.SharedMemory: a named block of bytes that any process can open by name. */
@@ -64,7 +45,7 @@ export class SharedMemory implements Shareable {
         this.#buffer = withName(name, () => native().create(this.#name, size));
       }
       this.#creator = true;
-      removeAtExit(this.#name);
+      ownSegment(this.#name); // unlinked at exit, or by the tracker if this process is killed, as Python's resource tracker does
     } else {
       if (name === undefined || name === null) throw new TypeError("SharedMemory: give a name to open, or { create: true, size } to make a new block");
       this.#name = osName(name);
@@ -103,7 +84,7 @@ export class SharedMemory implements Shareable {
    * once, from one user: a name already removed throws FileNotFoundError (code "ENOENT"), as in Python.
    */
   unlink(): void {
-    if (unlinkAtExit.delete(this.#name)) untrackSegment(this.#name);
+    disownSegment(this.#name);
     withName(this.name, () => {
       if (!native().unlink(this.#name)) throw Object.assign(new Error("already unlinked"), { code: "ENOENT" });
     });
@@ -112,10 +93,7 @@ export class SharedMemory implements Shareable {
   /** `using shm = new SharedMemory({ create: true, size })`: closes, and unlinks if this handle created it (unless someone did). */
   [Symbol.dispose](): void {
     this.close();
-    if (this.#creator && unlinkAtExit.delete(this.#name)) {
-      native().unlink(this.#name);
-      untrackSegment(this.#name);
-    }
+    if (this.#creator) disownSegment(this.#name, true);
   }
 
   [kShareable]() {
