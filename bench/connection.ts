@@ -1,19 +1,21 @@
-// `npm run bench -- --connection` (or `node --import tsx bench/connection.ts` on its own, after
-// `npm run build`): bytes round trips per second over multiprocessing.connection, multiproc
-// against Python's, measured in this run. Every pairing of client and server (multiproc or
-// Python on each side, so the interop is timed too), TCP and Unix sockets, 64-byte and 64 KiB
-// messages, all with an authkey. Each server is its own process; each client does N round trips
-// (sendBytes then recvBytes), REPS times after a warm-up, and the median counts. Python's rows are
-// python3 bench/connection/echo.py; multiproc's server is bench/connection/echo-server.mjs.
+// `npm run bench -- --connection` (or `node --import tsx bench/connection.ts [--quick]` on its
+// own, after `npm run build`): bytes round trips per second over multiprocessing.connection,
+// multiproc against Python's, measured in this run. Every pairing of client and server (multiproc
+// or Python on each side, so the interop is timed too), TCP and Unix sockets, 64-byte and 64 KiB
+// messages, all with an authkey. Each server and each client is a process of its own: Python's
+// are python3 bench/connection/echo.py, multiproc's bench/connection/echo-server.mjs and
+// echo-client.mjs. The load of a shared machine drifts, so the pairings are interleaved: each
+// round runs every pairing once (N round trips after a warm-up, in a rotating order), and a row's
+// ratio is the median of its per-round ratios to Python -> Python in the same round.
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import * as mp from "multiproc";
-import { median, nowMs, formatNumber } from "./stats.ts";
+import { median, formatNumber } from "./stats.ts";
 
 const PY = new URL("./connection/echo.py", import.meta.url).pathname;
 const NODE_SERVER = new URL("./connection/echo-server.mjs", import.meta.url).pathname;
+const NODE_CLIENT = new URL("./connection/echo-client.mjs", import.meta.url).pathname;
 type Side = "multiproc" | "python";
 type Family = "inet" | "unix";
 
@@ -22,7 +24,11 @@ export interface ConnectionRow {
   server: Side;
   family: Family;
   size: number;
+  /** Median over the rounds. */
   roundTripsPerSecond: number;
+  /** Median of this round's rate / Python -> Python's rate in the same round. */
+  ratio: number;
+  /** Round trips per second, one per round. */
   samples: number[];
 }
 
@@ -32,67 +38,72 @@ async function firstLine(child: ChildProcess): Promise<string> {
     rl.close();
     return line.trim();
   }
-  throw new Error("the server printed no address");
+  throw new Error("the process printed nothing");
 }
 
-function startServer(side: Side, family: Family): { child: ChildProcess; address: Promise<string> } {
-  const child = side === "python" ? spawn("python3", [PY, "serve", family], { stdio: ["ignore", "pipe", "inherit"] }) : spawn(process.execPath, [NODE_SERVER, family], { stdio: ["ignore", "pipe", "inherit"] });
-  return { child, address: firstLine(child) };
+function serverCommand(side: Side, family: Family): [string, string[]] {
+  return side === "python" ? ["python3", [PY, "serve", family]] : [process.execPath, [NODE_SERVER, family]];
 }
 
-async function nodeClient(address: string, size: number, n: number, reps: number): Promise<number[]> {
-  const target: mp.connection.Address = /^\d+$/.test(address) ? ["127.0.0.1", Number(address)] : address;
-  await using conn = await mp.connection.Client(target, { authkey: "bench-connection" });
-  const payload = Buffer.alloc(size, 0x78);
-  for (let i = 0; i < n / 10; i++) {
-    await conn.sendBytes(payload);
-    await conn.recvBytes();
-  }
-  const samples: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = nowMs();
-    for (let i = 0; i < n; i++) {
-      await conn.sendBytes(payload);
-      await conn.recvBytes();
-    }
-    samples.push(nowMs() - t0);
-  }
-  return samples;
+function clientCommand(side: Side, address: string, size: number, n: number): [string, string[]] {
+  const args = [address, String(size), String(n), "1"];
+  return side === "python" ? ["python3", [PY, "client", ...args]] : [process.execPath, [NODE_CLIENT, ...args]];
 }
 
-async function pythonClient(address: string, size: number, n: number, reps: number): Promise<number[]> {
-  const child = spawn("python3", [PY, "client", address, String(size), String(n), String(reps)], { stdio: ["ignore", "pipe", "inherit"] });
-  return JSON.parse(await firstLine(child)) as number[];
+/** One run: a server, a client doing `n` round trips after a warm-up; round trips per second. */
+async function run(server: Side, client: Side, family: Family, size: number, n: number): Promise<number> {
+  const serverProcess = spawn(...serverCommand(server, family), { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise((r) => serverProcess.on("exit", r));
+  const address = await firstLine(serverProcess);
+  const clientProcess = spawn(...clientCommand(client, address, size, n), { stdio: ["ignore", "pipe", "inherit"] });
+  const ms = (JSON.parse(await firstLine(clientProcess)) as number[])[0]!;
+  await exited;
+  return n / (ms / 1000);
 }
+
+const PAIRINGS: [client: Side, server: Side][] = [
+  ["python", "python"],
+  ["multiproc", "python"],
+  ["python", "multiproc"],
+  ["multiproc", "multiproc"],
+];
 
 export async function connectionBench(quick: boolean, log: (m: string) => void): Promise<ConnectionRow[]> {
-  const rows: ConnectionRow[] = [];
-  const reps = quick ? 3 : 5;
-  for (const size of [64, 64 * 1024]) {
-    const n = (size <= 64 ? 20_000 : 4_000) / (quick ? 4 : 1);
-    for (const family of ["inet", "unix"] as const) {
-      for (const server of ["python", "multiproc"] as const) {
-        for (const client of ["python", "multiproc"] as const) {
-          log(`connection: ${client} client -> ${server} server, ${family}, ${size} B x ${n}`);
-          const { child, address } = startServer(server, family);
-          const exited = new Promise((r) => child.on("exit", r));
-          const samples = client === "python" ? await pythonClient(await address, size, n, reps) : await nodeClient(await address, size, n, reps);
-          await exited;
-          rows.push({ client, server, family, size, roundTripsPerSecond: n / (median(samples) / 1000), samples });
-        }
+  const rounds = quick ? 3 : 7;
+  const configs = [64, 64 * 1024].flatMap((size) => (["inet", "unix"] as const).map((family) => ({ size, family, n: (size <= 64 ? 20_000 : 4_000) / (quick ? 4 : 1) })));
+  const rates = new Map<string, number[]>();
+  const ratios = new Map<string, number[]>();
+  const key = (c: Side, s: Side, f: Family, size: number) => `${c} ${s} ${f} ${size}`;
+  for (let round = 0; round < rounds; round++) {
+    for (const { size, family, n } of configs) {
+      const here = new Map<string, number>();
+      for (let i = 0; i < PAIRINGS.length; i++) {
+        const [client, server] = PAIRINGS[(i + round) % PAIRINGS.length]!;
+        log(`connection: round ${round + 1}/${rounds}, ${client} client -> ${server} server, ${family}, ${size} B x ${n} (load ${loadavg()[0].toFixed(1)})`);
+        here.set(key(client, server, family, size), await run(server, client, family, size, n));
+      }
+      const python = here.get(key("python", "python", family, size))!;
+      for (const [k, rate] of here) {
+        rates.set(k, [...(rates.get(k) ?? []), rate]);
+        ratios.set(k, [...(ratios.get(k) ?? []), rate / python]);
       }
     }
   }
-  return rows;
+  return configs.flatMap(({ size, family }) =>
+    PAIRINGS.map(([client, server]) => {
+      const k = key(client, server, family, size);
+      return { client, server, family, size, roundTripsPerSecond: median(rates.get(k)!), ratio: median(ratios.get(k)!), samples: rates.get(k)! };
+    }),
+  );
 }
 
 export function formatConnection(rows: ConnectionRow[]): string {
-  const lines = ["| client -> server | family | message | round trips/s | vs Python -> Python |", "| --- | --- | --- | ---: | ---: |"];
+  const lines = ["| client -> server | family | message | round trips/s | vs Python -> Python (per round) |", "| --- | --- | --- | ---: | ---: |"];
   for (const row of rows) {
-    const python = rows.find((r) => r.client === "python" && r.server === "python" && r.family === row.family && r.size === row.size)!;
-    const ratio = row.roundTripsPerSecond / python.roundTripsPerSecond;
+    const range = row.samples.map((r, i) => r / rows.find((p) => p.client === "python" && p.server === "python" && p.family === row.family && p.size === row.size)!.samples[i]!);
+    const ratio = `${row.ratio.toFixed(2)}x (${Math.min(...range).toFixed(2)}-${Math.max(...range).toFixed(2)})`;
     const size = row.size >= 1024 ? `${row.size / 1024} KiB` : `${row.size} B`;
-    lines.push(`| ${row.client} -> ${row.server} | ${row.family === "inet" ? "TCP" : "Unix"} | ${size} | ${formatNumber(row.roundTripsPerSecond)} | ${ratio.toFixed(2)}x |`);
+    lines.push(`| ${row.client} -> ${row.server} | ${row.family === "inet" ? "TCP" : "Unix"} | ${size} | ${formatNumber(row.roundTripsPerSecond)} | ${ratio} |`);
   }
   return lines.join("\n");
 }
@@ -102,6 +113,7 @@ export function connectionHeader(): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const before = connectionHeader();
   const rows = await connectionBench(process.argv.includes("--quick"), (m) => console.error(m));
-  console.log(`\nmultiprocessing.connection bytes round trips, authkey on (${connectionHeader()})\n\n${formatConnection(rows)}`);
+  console.log(`\nmultiprocessing.connection bytes round trips, authkey on (${before}; at the end: load ${loadavg()[0].toFixed(2)})\n\n${formatConnection(rows)}`);
 }

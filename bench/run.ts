@@ -291,7 +291,7 @@ async function main(): Promise<void> {
     }
     if (options.connection) {
       const rows = await connectionBench(config.quick, log);
-      console.log(`\nmultiprocessing.connection bytes round trips, authkey on (${header})\n\n${formatConnection(rows)}`);
+      console.log(`\nmultiprocessing.connection bytes round trips, authkey on (${header}; at the end: load ${loadavg()[0].toFixed(2)})\n\n${formatConnection(rows)}`);
       write("connection", rows);
     }
     if (options.manager) {

@@ -1,7 +1,7 @@
 # Python's side of `npm run bench -- --connection` (bench/connection.ts): an echo server and a
 # timing client over multiprocessing.connection, with an authkey, as Python programs use it.
 #   python3 echo.py serve inet|unix          prints the address (port or path), echoes one connection
-#   python3 echo.py client ADDRESS SIZE N REPS   N round trips of SIZE bytes, REPS times: JSON ms per rep
+#   python3 echo.py client ADDRESS SIZE N REPS   N round trips of SIZE bytes, REPS times after a warm-up: JSON ms per rep
 import json
 import os
 import sys
@@ -33,9 +33,11 @@ def client(address, size, n, reps):
     payload = b"x" * size
     samples = []
     with Client(parse(address), authkey=AUTHKEY) as conn:
-        for _ in range(n // 10):  # warm-up
+        i, warm_until = 0, time.perf_counter() + 1.0  # warm-up: n/10 round trips and at least one second, as echo-client.mjs
+        while i < n // 10 or time.perf_counter() < warm_until:
             conn.send_bytes(payload)
             conn.recv_bytes()
+            i += 1
         for _ in range(reps):
             t0 = time.perf_counter()
             for _ in range(n):

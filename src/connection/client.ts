@@ -9,9 +9,7 @@ import { resolveAddress, type Address, type Family } from "./address.js";
 import { authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
 import { checkMessageSize } from "./listener.js";
 import { SocketConnection, type ConnectionLimits } from "./socket-connection.js";
-
-/** Bytes of the buffer a client's socket reads into. */
-const READ_BUFFER = 256 * 1024;
+import { socketReading } from "./socket-reading.js";
 
 export interface ClientOptions extends ConnectionLimits {
   /** "AF_INET" or "AF_UNIX"; by default the address's family. */
@@ -31,20 +29,9 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   const timeout = handshakeTimeoutOf(options.handshakeTimeout, where);
   checkMessageSize(options.maxMessageSize, where);
   const a = resolved.address;
-  // Reads go into one reused buffer instead of a fresh 64 KiB one per read (Node's default): with
-  // large messages those allocations made V8 collect garbage every few hundred round trips.
-  // (Accepted sockets cannot do this: net.Server has no such option.)
-  let sink: SocketConnection | null = null;
-  const early: Buffer[] = [];
-  const onread = {
-    buffer: Buffer.allocUnsafe(READ_BUFFER),
-    callback: (n: number, buffer: Uint8Array): boolean => {
-      const chunk = Buffer.from(buffer.buffer, buffer.byteOffset, n);
-      if (sink) return sink.received(chunk);
-      early.push(Buffer.from(chunk)); // before the connection object exists: keep a copy
-      return true;
-    },
-  };
+  // Reads go into a reused buffer, or straight into the message being filled (socket-reading.ts).
+  const reading = socketReading();
+  const onread = reading.onread;
   const socket: Socket = await new Promise<Socket>((resolve, reject) => {
     const s = typeof a === "string" ? connect({ path: a, onread }) : connect({ host: a[0], port: a[1], onread });
     s.once("error", reject);
@@ -54,8 +41,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
     });
   });
   const connection = new SocketConnection(socket, a, options, authkey !== null);
-  sink = connection;
-  for (const chunk of early) connection.received(chunk);
+  reading.attach(connection);
   if (authkey) await authenticate(connection, authkey, "client", timeout);
   return connection;
 }

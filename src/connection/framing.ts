@@ -4,12 +4,14 @@
 // (Python 3.8+). Any other negative length is malformed.
 //
 // FrameReader takes the socket's chunks as they come and hands back whole messages, each in
-// memory of its own (the chunk may be reused once push() returns). It checks
+// memory of its own (the chunk may be reused once push() returns); once a message's body is being
+// filled, the socket may read the rest straight into it (directTarget, filledDirect). It checks
 // the announced length against a limit *before* it keeps any of the body, so a peer cannot make
 // us buffer a huge message by announcing one (before the handshake the limit is 256 bytes, the
 // size Python's handshake reads).
 
 import { MalformedMessageError, MessageTooLongError } from "./errors.js";
+import { LARGE_MESSAGE, keepFreedHeapForReuse } from "./heap-reuse.js";
 
 const SHORT_MAX = 0x7fffffff;
 /** Python sends header and body in one write up to this size, in two writes above. */
@@ -48,6 +50,21 @@ export class FrameReader {
 
   constructor(limit: number) {
     this.limit = limit;
+  }
+
+  /** Where the rest of the message being filled goes, exactly (a view of its own memory), or null between messages. */
+  directTarget(): Buffer | null {
+    return this.#body ? this.#body.subarray(this.#bodyFilled) : null;
+  }
+
+  /** `n` bytes were written into directTarget(); calls `onMessage` if that completed the message. */
+  filledDirect(n: number, onMessage: (message: Buffer) => void): void {
+    this.#bodyFilled += n;
+    if (this.#bodyFilled === this.#body!.length) {
+      const body = this.#body!;
+      this.#body = null;
+      onMessage(body);
+    }
   }
 
   /** Whether a message has begun but not ended (the stream must not end here). */
@@ -99,6 +116,7 @@ export class FrameReader {
           this.limit,
         );
       }
+      if (length >= LARGE_MESSAGE) keepFreedHeapForReuse();
       if (chunk.length - at >= length) {
         // A copy: the chunk may be a reused read buffer, and what the caller keeps is its own
         // (Python returns fresh bytes), not a view that holds the whole chunk alive.

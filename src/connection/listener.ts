@@ -18,6 +18,7 @@ import { authenticate, handshakeTimeoutOf, toAuthkey } from "./handshake.js";
 import { Readiness, waitSignal, type WaitOptions } from "./readiness.js";
 import { refuseClone } from "./stays-local.js";
 import { SocketConnection, type ConnectionLimits } from "./socket-connection.js";
+import { rewrapAccepted, socketReading } from "./socket-reading.js";
 
 export interface ListenerOptions extends ConnectionLimits {
   /** "AF_INET" (TCP) or "AF_UNIX"; by default the address's family, or AF_UNIX with no address, as in Python. */
@@ -141,14 +142,19 @@ export class SocketListener {
     await this.close();
   }
 
-  #onConnection(socket: Socket): void {
+  #onConnection(accepted: Socket): void {
     if (this.#closed || this.#outcomes.length + this.#inHandshake.size >= this.#maxPending) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
-    const peer: Address = this.#family === "AF_INET" ? [socket.remoteAddress ?? "", socket.remotePort ?? 0] : "";
+    const peer: Address = this.#family === "AF_INET" ? [accepted.remoteAddress ?? "", accepted.remotePort ?? 0] : "";
+    // Accepted paused (pauseOnConnect), to be read with `onread` as a client's socket is; where
+    // that cannot be done, through 'data' events, resumed here.
+    const reading = socketReading();
+    const socket = rewrapAccepted(accepted, reading.onread) ?? accepted.resume();
     const authkey = this.#authkey;
     const connection = new SocketConnection(socket, peer, this.#limits, authkey !== null);
+    reading.attach(connection);
     if (!authkey) {
       this.#settle({ connection });
       return;
@@ -193,7 +199,7 @@ export async function Listener(address?: Address | null, options: ListenerOption
   if (options.maxPending !== undefined && !(Number.isInteger(options.maxPending) && options.maxPending > 0)) {
     throw new RangeError(`${where}: maxPending must be a whole number > 0, not ${String(options.maxPending)}`);
   }
-  const server = createServer({ noDelay: true });
+  const server = createServer({ noDelay: true, pauseOnConnect: true });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     const a = resolved.address;

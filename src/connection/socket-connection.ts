@@ -2,7 +2,9 @@
 // Python's Connection over TCP or a Unix socket, framed as Python frames it (framing.ts).
 //
 // Reading is driven by the socket: its chunks go through a FrameReader into a queue of whole
-// messages, and recv*/poll take from that queue. When the queue holds more than HIGH_WATER
+// messages, and recv*/poll take from that queue. Sockets opened by Client() and Listener() read
+// with `onread` (socket-reading.ts: a reused buffer, and large bodies straight into their own
+// memory); a socket made elsewhere is read through its 'data' events. When the queue holds more than HIGH_WATER
 // bytes the socket is paused, so a fast sender waits on TCP flow control instead of filling our
 // memory. A bad header (too long, negative) or a stream that ends mid-message ends the
 // connection with a named error that every later recv gets, after the messages before it.
@@ -22,6 +24,8 @@ import { FrameReader, SMALL_MESSAGE, frameHeader, smallFrame } from "./framing.j
 import type { Address } from "./address.js";
 import { Readiness, waitSignal, type WaitOptions } from "./readiness.js";
 import { refuseClone } from "./stays-local.js";
+import { LARGE_MESSAGE } from "./heap-reuse.js";
+import type { ReadSink } from "./socket-reading.js";
 import { HANDSHAKE_MESSAGES, HANDSHAKE_MESSAGE_LIMIT } from "./handshake.js";
 
 /** Bytes of received, unread messages above which the socket stops reading. */
@@ -37,7 +41,7 @@ export interface ConnectionLimits {
 
 type Waiter = { resolve: () => void; reject: (e: unknown) => void };
 
-export class SocketConnection<T = unknown> {
+export class SocketConnection<T = unknown> implements ReadSink {
   readonly #socket: Socket;
   readonly #reader: FrameReader;
   readonly #maxMessageSize: number;
@@ -51,6 +55,16 @@ export class SocketConnection<T = unknown> {
   /** Why nothing more can be sent. */
   #writeError: Error | null = null;
   #closed = false;
+  /** Whether the last message was large (the next read then offers little of the reused buffer). */
+  #lastLarge = false;
+  readonly #onMessage = (message: Buffer): void => {
+    // The peer may send its first message in the same chunk as its last handshake message.
+    if (this.#handshakeMessagesLeft > 0 && --this.#handshakeMessagesLeft === 0) this.#reader.limit = this.#maxMessageSize;
+    this.#lastLarge = message.length >= LARGE_MESSAGE;
+    if (this.#deliver) return this.#deliver(message);
+    this.#messages.push(message);
+    this.#queuedBytes += message.length;
+  };
   readonly #readiness = new Readiness(() => this.#ready());
   readonly #drainWaiters = new Set<Waiter>();
   /** Set by deliverTo(): messages go straight to it instead of the queue. */
@@ -211,8 +225,12 @@ export class SocketConnection<T = unknown> {
    * The next message, as bytes. A message longer than `maxlength` closes the connection and
    * rejects with MessageTooLongError (Python: OSError "bad message length").
    */
-  async recvBytes(maxlength?: number | null, options: WaitOptions = {}): Promise<Buffer> {
-    return this.#next("recvBytes", checkMaxlength(maxlength), options);
+  recvBytes(maxlength?: number | null, options: WaitOptions = {}): Promise<Buffer> {
+    try {
+      return this.#next("recvBytes", checkMaxlength(maxlength), options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -262,20 +280,33 @@ export class SocketConnection<T = unknown> {
     return this.#head < this.#messages.length || this.#end !== null || this.#closed;
   }
 
-  async #next(what: string, maxlength: number, options: WaitOptions): Promise<Buffer> {
-    this.#checkOpen(what);
-    if (this.#head >= this.#messages.length) {
-      const wait = waitSignal(options, `Connection.${what}`);
-      try {
-        while (this.#head >= this.#messages.length) {
-          if (this.#end) throw this.#end;
-          await this.whenReady(wait.signal);
-          this.#checkOpen(what);
-        }
-      } finally {
-        wait.dispose();
-      }
+  /** The next message: at once when one is queued (no waiting machinery), else once one comes. */
+  #next(what: string, maxlength: number, options: WaitOptions): Promise<Buffer> {
+    try {
+      this.#checkOpen(what);
+      if (this.#head < this.#messages.length) return Promise.resolve(this.#take(what, maxlength));
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return this.#nextWaiting(what, maxlength, options);
+  }
+
+  async #nextWaiting(what: string, maxlength: number, options: WaitOptions): Promise<Buffer> {
+    const wait = waitSignal(options, `Connection.${what}`);
+    try {
+      while (this.#head >= this.#messages.length) {
+        if (this.#end) throw this.#end;
+        await this.whenReady(wait.signal);
+        this.#checkOpen(what);
+      }
+    } finally {
+      wait.dispose();
+    }
+    return this.#take(what, maxlength);
+  }
+
+
+  #take(what: string, maxlength: number): Buffer {
     const message = this.#messages[this.#head]!;
     this.#messages[this.#head++] = undefined as unknown as Buffer;
     if (this.#head > 1024 && this.#head * 2 > this.#messages.length) {
@@ -291,27 +322,45 @@ export class SocketConnection<T = unknown> {
     return message;
   }
 
-  /** @internal Client() reads into a reused buffer (see client.ts) and hands each chunk here. */
+  // ---- ReadSink (socket-reading.ts): the socket's reads come here ---------------------------
+
+  /** @internal A chunk read into the reused buffer. */
   received(chunk: Buffer): boolean {
     this.#onData(chunk);
+    return !this.#socket.isPaused();
+  }
+
+  /** @internal Where the next read goes straight (the rest of the message being filled), if anywhere. */
+  directTarget(): Buffer | null {
+    return this.#end || this.#closed ? null : this.#reader.directTarget();
+  }
+
+  /** @internal Whether the next read should take little of the reused buffer. */
+  expectsLarge(): boolean {
+    return this.#lastLarge;
+  }
+
+  /** @internal `n` bytes were read into directTarget(). */
+  receivedDirect(n: number): boolean {
+    if (this.#end || this.#closed) return false;
+    this.#reader.filledDirect(n, this.#onMessage);
+    this.#afterData();
     return !this.#socket.isPaused();
   }
 
   #onData(chunk: Buffer): void {
     if (this.#end || this.#closed) return; // closed here: nothing more is read, only the peer's end awaited
     try {
-      this.#reader.push(chunk, (message) => {
-        // The peer may send its first message in the same chunk as its last handshake message.
-        if (this.#handshakeMessagesLeft > 0 && --this.#handshakeMessagesLeft === 0) this.#reader.limit = this.#maxMessageSize;
-        if (this.#deliver) return this.#deliver(message);
-        this.#messages.push(message);
-        this.#queuedBytes += message.length;
-      });
+      this.#reader.push(chunk, this.#onMessage);
     } catch (error) {
       // The stream cannot be trusted past a bad header: what came before it stays readable.
       this.#finish(error as Error);
       this.#socket.destroy();
     }
+    this.#afterData();
+  }
+
+  #afterData(): void {
     if (this.#queuedBytes > HIGH_WATER) this.#socket.pause();
     this.#wake();
   }
