@@ -53,6 +53,9 @@ export function authkeyOfReply(origin: unknown): Uint8Array | null {
   return clientOfReply(origin)?.authkey ?? null;
 }
 
+/** The entry that keeps a client's map of pending calls from shrinking (see #pending). */
+const KEEP: Pending = { resolve() {}, reject() {}, holder: undefined };
+
 /** Milliseconds a client gathers dropped proxies before telling the manager (one message for many). */
 const DECREF_DELAY = 50;
 
@@ -66,7 +69,11 @@ let revivers: Promise<unknown> | null = null;
 export class ManagerClient {
   #channel: Promise<Channel> | null = null;
   #live: Channel | null = null;
-  readonly #pending = new Map<number, Pending>();
+  /**
+   * Calls waiting for their reply, by id, and under id 0 an entry that is never removed: a Map
+   * emptied by each reply would shrink (a new table, garbage) at every call.
+   */
+  readonly #pending = new Map<number, Pending>([[0, KEEP]]);
   #nextId = 1;
   /** Live proxies of this process, by object id: the process holds one reference while any is alive. */
   readonly #held = new Map<number, number>();
@@ -103,7 +110,7 @@ export class ManagerClient {
     }
     return new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, holder });
-      if (this.#pending.size === 1) this.#live?.ref();
+      if (this.#pending.size === 2) this.#live?.ref();
       if (this.#live) return this.#send(id, body);
       (this.#channel ??= this.#connect()).then(
         () => this.#send(id, body),
@@ -125,7 +132,7 @@ export class ManagerClient {
         onClose: (error) => this.#onClose(error),
       });
       this.#live = channel;
-      if (this.#pending.size === 0) channel.unref();
+      if (this.#pending.size === 1) channel.unref();
       // First on the channel: which thread this is, the owner of the locks it takes (caller.ts).
       this.call(MANAGER, "hello", [CALLER_IDENTITY]).catch(() => {});
       return channel;
@@ -142,9 +149,9 @@ export class ManagerClient {
 
   #settle(id: number): Pending | undefined {
     const pending = this.#pending.get(id);
-    if (!pending) return undefined;
+    if (!pending || id === 0) return undefined;
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#live?.unref();
+    if (this.#pending.size === 1) this.#live?.unref();
     return pending;
   }
 
@@ -225,8 +232,9 @@ export class ManagerClient {
         (error ? ` (${error.message})` : ""),
       { cause: error },
     );
-    const pending = [...this.#pending.values()];
+    const pending = [...this.#pending.values()].filter((p) => p !== KEEP);
     this.#pending.clear();
+    this.#pending.set(0, KEEP);
     for (const p of pending) p.reject(why);
   }
 
