@@ -92,7 +92,7 @@ export {
 export { NativeAddonUnavailableError } from "./memory/native.js";
 export { getLogger, logToStderr, LogLevel, Logger, type LogLevelName, type LogRecord, type LogHandler } from "./log.js";
 export { cluster, type Cluster, type ClusterOptions, type ClusterPoolOptions } from "./cluster/cluster.js";
-export { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "./cluster/errors.js";
+export { ClusterConnectionError, ForbiddenTaskError, JobLostError, JobTooLargeError } from "./cluster/errors.js";
 /** Python's multiprocessing.connection: Listener, Client and wait, with Python's framing and authkey handshake. */
 export * as connection from "./connection/index.js";
 export { AuthenticationError, BufferTooShort } from "./connection/errors.js";

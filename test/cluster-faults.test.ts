@@ -84,10 +84,10 @@ describe("cluster faults", { skip }, () => {
     });
     let said = "";
     caller.stdout!.on("data", (d) => (said += d));
-    await waitFor(() => said.includes("queued"), 60_000, "the caller to queue its jobs");
     const { Redis } = await import("ioredis");
     const redis = new Redis(REDIS_URL);
     try {
+      await waitFor(() => said.includes("queued"), 60_000, "the caller to queue its jobs");
       assert.ok((await redis.llen(`bull:${queue}:wait`)) >= 20, "the dead caller's jobs wait behind the busy worker");
       caller.kill("SIGKILL");
       // Its heartbeat lapses after callerTtl (1 s); a worker's sweep then removes its jobs.
@@ -102,6 +102,7 @@ describe("cluster faults", { skip }, () => {
       assert.equal(busy.ready(), false, "while the worker was still busy: they were not run, nor waited for");
       assert.match(w.output(), /queued job\(s\) dropped: their caller \w+ is gone/);
     } finally {
+      caller.kill("SIGKILL"); // also when the test failed before killing it: a live child would keep this file running
       redis.disconnect();
       await pool.terminate();
     }

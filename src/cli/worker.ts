@@ -1,5 +1,6 @@
 // `multiproc worker`: serve a cluster queue from this machine (src/cluster/worker-service.ts).
 
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { cpuCount } from "../cpu.js";
 import { checkQueueName, redisUrl } from "../cluster/connection.js";
@@ -13,10 +14,16 @@ pool of processes. It runs only exports of its --tasks modules.
 
 Options:
   --redis URL        redis://[:password@]host:port or rediss:// (TLS); default: REDIS_URL
+  --tls-ca FILE      PEM file of the CA that signed Redis's TLS certificate (a private
+                     CA; NODE_EXTRA_CA_CERTS=FILE works too)
   --queue NAME       the queue to serve (required)
   --tasks FILE       a task module it may run; repeat for more (required)
   --processes N      local worker processes; default: the CPU count (${cpuCount()} here)
   --concurrency N    jobs taken at once; default: twice the processes
+  --lock-ms MS       a job's lock without renewal: how soon a dead worker's jobs run
+                     elsewhere; default 2000
+  --max-stalled N    times a job may lose its worker and run again before it fails
+                     with WorkerLostError; default 5
   --allow-inline     also run inline functions, from jobs signed with the authkey
                      (MULTIPROC_AUTHKEY, required with this flag)
 
@@ -37,12 +44,14 @@ export const command: Command = {
         concurrency: { type: "string" },
         "allow-inline": { type: "boolean" },
         "lock-ms": { type: "string" },
+        "max-stalled": { type: "string" },
+        "tls-ca": { type: "string" },
       },
       strict: true,
     });
     const where = "multiproc worker";
     const service = new WorkerService({
-      target: { url: redisUrl(values.redis, where) },
+      target: { url: redisUrl(values.redis, where), tls: values["tls-ca"] === undefined ? undefined : { ca: readCa(values["tls-ca"]) } },
       queue: checkQueueName(values.queue, where),
       tasks: values.tasks ?? [],
       processes: count(values.processes, cpuCount(), "--processes"),
@@ -50,6 +59,7 @@ export const command: Command = {
       allowInline: values["allow-inline"] === true,
       authkey: process.env.MULTIPROC_AUTHKEY || undefined,
       lockMs: values["lock-ms"] === undefined ? undefined : count(values["lock-ms"], 2000, "--lock-ms"),
+      maxStalled: values["max-stalled"] === undefined ? undefined : count(values["max-stalled"], 5, "--max-stalled", 0),
     });
     await service.start();
     console.log(`ready ${service.id}`);
@@ -75,9 +85,17 @@ export const command: Command = {
   },
 };
 
-function count(value: string | undefined, fallback: number, flag: string): number {
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new TypeError(`multiproc worker: --tls-ca ${file}: ${(error as Error).message}`);
+  }
+}
+
+function count(value: string | undefined, fallback: number, flag: string, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`multiproc worker: ${flag} must be an integer >= 1, got ${value}`);
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`multiproc worker: ${flag} must be an integer >= ${min}, got ${value}`);
   return n;
 }

@@ -5,7 +5,10 @@
 //    after its worker died) are dropped by job id;
 //  - a heartbeat key says the caller lives; workers drop the jobs of a caller without one;
 //  - while Redis is away, calls wait; once it is back, jobs it lost are queued again; if it stays
-//    away longer than `unavailableTimeout`, every pending call rejects with ClusterConnectionError.
+//    away longer than `unavailableTimeout`, every pending call rejects with ClusterConnectionError;
+//  - a job that leaves Redis unanswered (BullMQ failed it, or it was removed) rejects its tasks
+//    with a named error: the 'failed' event says so at once, a check of the caller's jobs every
+//    few seconds catches what events miss.
 
 import { randomBytes } from "node:crypto";
 import type { Queue, QueueEvents } from "bullmq";
@@ -13,9 +16,9 @@ import type { Redis } from "ioredis";
 import type { Socket } from "node:net";
 import { CloneError, WorkerLostError } from "../errors.js";
 import { serializeError } from "../wire/errors.js";
-import type { FnSpec, ToWorker } from "../wire/messages.js";
-import { connectRedis, redactedUrl, type RedisTarget } from "./connection.js";
-import { ClusterConnectionError, ForbiddenTaskError, JobTooLargeError } from "./errors.js";
+import { ANONYMOUS_TASK, type FnSpec, type ToWorker } from "../wire/messages.js";
+import { connectRedis, disconnectQuietly, hopelessConnection, redactedUrl, type RedisTarget } from "./connection.js";
+import { ClusterConnectionError, ForbiddenTaskError, JobLostError, JobTooLargeError } from "./errors.js";
 import { asBatch, decodeResults, encodeJob, failedResults, type JobData, type RemoteFnSpec, type RemoteResults } from "./job-codec.js";
 import { clusterKeys, WORKER_STALE_MS, type ClusterKeys, type WorkerInfo } from "./keys.js";
 import { portableModuleId } from "./module-identity.js";
@@ -37,6 +40,8 @@ export interface ClusterConfig {
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: { age: 3600 } } as const;
 const REGISTRY_REFRESH_MS = 2000;
 const RESULTS_PER_POP = 1000;
+/** How often the caller checks that its jobs are still in Redis (a job missing twice in a row is lost). */
+const JOB_CHECK_MS = 5000;
 
 interface InflightJob {
   id: string;
@@ -48,6 +53,8 @@ interface InflightJob {
   inline: boolean;
   /** Handed to BullMQ (so it may need removing, or queueing again after Redis lost it). */
   added: boolean;
+  /** The connection epoch in which a check found it missing from Redis (lost if missing again then). */
+  missingIn?: number;
 }
 
 interface Connections {
@@ -74,6 +81,8 @@ export class ClusterClient {
   /** Since when Redis has not answered (from the start until the first connection too). */
   #downSince: number | null = Date.now();
   #everUp = false;
+  /** Counts Redis (re)connections: a job found missing before a reconnection may since have been queued again. */
+  #epoch = 0;
   #lastError = "";
   /** Set once Redis has been away too long: new jobs fail with it until Redis is back. */
   #failure: ClusterConnectionError | null = null;
@@ -141,7 +150,7 @@ export class ClusterClient {
         if (this.#config.authkey === undefined) {
           throw new ForbiddenTaskError(
             `cluster Pool: "${spec.name}" is an inline function; cluster workers run only functions from their --tasks ` +
-              `modules. Export it from a module and pass mp.tasksFrom(...).${spec.name === "anonymous function" ? "name" : spec.name}, ` +
+              `modules. Export it from a module and pass mp.tasksFrom(...).${spec.name === ANONYMOUS_TASK ? "name" : spec.name}, ` +
               `or opt in to inline functions: an authkey in mp.cluster({ authkey }) and workers started with --allow-inline and the same key`,
           );
         }
@@ -204,15 +213,15 @@ export class ClusterClient {
   }
 
   async #teardown(conns: Connections): Promise<void> {
-    conns.blocker.disconnect();
+    disconnectQuietly(conns.blocker);
     // Tidying up is a courtesy: a Redis that is away does not keep the caller from closing.
     const briefly = (work: Promise<unknown>) => Promise.race([work.catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
     await briefly(conns.cmd.del(this.#keys.caller(this.callerId), this.#keys.results(this.callerId)));
     await briefly(Promise.allSettled([conns.events.close(), conns.queue.close()]));
     // A close that could not finish (no Redis) leaves BullMQ's own connections retrying: cut them.
     await briefly(Promise.allSettled([conns.events.disconnect(), conns.queue.disconnect()]));
-    conns.cmd.disconnect();
-    conns.eventsConn.disconnect();
+    disconnectQuietly(conns.cmd);
+    disconnectQuietly(conns.eventsConn);
   }
 
   // ---- connections ------------------------------------------------------------------------
@@ -220,7 +229,7 @@ export class ClusterClient {
   async #connect(): Promise<Connections> {
     const { Queue, QueueEvents } = await import("bullmq");
     const cmd = await connectRedis(this.#config.target, `multiproc-caller-${this.callerId}`, () => this.#closed);
-    cmd.on("error", (e: Error) => (this.#lastError = e.message));
+    cmd.on("error", (e: Error) => this.#onError(e));
     cmd.on("ready", () => this.#onUp(cmd));
     cmd.on("close", () => (this.#downSince ??= Date.now()));
     cmd.on("connect", () => this.#applyRefs());
@@ -244,6 +253,7 @@ export class ClusterClient {
     void this.#readResults(blocker);
     this.#timers.push(setInterval(() => void this.#heartbeat(cmd), (this.#config.callerTtl * 1000) / 3));
     this.#timers.push(setInterval(() => void this.#refreshRegistry(cmd), REGISTRY_REFRESH_MS));
+    this.#timers.push(setInterval(() => void this.#checkJobs(cmd).catch(() => {}), JOB_CHECK_MS));
     for (const t of this.#timers) t.unref();
     await this.#heartbeat(cmd);
     await events.waitUntilReady();
@@ -253,9 +263,19 @@ export class ClusterClient {
 
   #conns: Connections | undefined;
 
+  /** A connection error: remembered for the watchdog; one that retrying cannot cure, before Redis ever answered, fails the calls now. */
+  #onError(error: Error): void {
+    this.#lastError = error.message;
+    const why = this.#everUp || this.#failure ? null : hopelessConnection(error, this.#config.target.url);
+    if (why === null) return;
+    this.#failure = new ClusterConnectionError(`cluster Pool: ${why}; the cluster's pending calls were rejected`);
+    this.#failAll(this.#failure);
+  }
+
   async #onUp(cmd: Redis): Promise<void> {
     this.#downSince = null;
     this.#failure = null;
+    this.#epoch++;
     const again = this.#everUp;
     this.#everUp = true;
     if (!again) return;
@@ -372,28 +392,75 @@ export class ClusterClient {
     const job = this.#inflight.get(results.job);
     if (!job) return; // answered already, or cancelled: a duplicate
     this.#inflight.delete(job.id);
-    const { ids, values, errors, busyMs } = results;
-    job.handle.deliver(job.id, { t: "results", ids, values, errors, busyMs });
+    const { ids, values, errors, lost, busyMs } = results;
+    job.handle.deliver(job.id, { t: "results", ids, values, errors, lost, busyMs });
   }
 
+  /**
+   * BullMQ gave up on a job: its workers died under it more than maxStalledCount times in a row
+   * (or a worker failed it outright). Its tasks fail with WorkerLostError, and like a local
+   * worker's death that counts against `retries`: with retries left, they run again as new jobs.
+   */
   #onJobFailed(jobId: string, reason: string): void {
     const job = this.#inflight.get(jobId);
     if (!job) return;
-    this.#fail(
-      job,
-      new WorkerLostError(`cluster Pool: job ${jobId} (${job.name}) failed in the cluster: ${reason}`, {
-        exitCode: null,
-        signal: null,
-        workerId: 0,
-        task: job.name,
-      }),
-    );
+    const why = /stalled more than/.test(reason) ? `its workers died under it too many times in a row (${reason})` : reason;
+    const error = new WorkerLostError(`cluster Pool: job ${jobId} (${job.name}) failed in the cluster: ${why}`, {
+      exitCode: null,
+      signal: null,
+      workerId: 0,
+      task: job.name,
+    });
+    this.#fail(job, error, true);
   }
 
-  #fail(job: InflightJob, error: unknown): void {
+  /**
+   * Every JOB_CHECK_MS: are the caller's queued and running jobs still in Redis? One pipelined
+   * HMGET for them all. A failed one whose 'failed' event was missed (QueueEvents was
+   * reconnecting, or its trimmed stream dropped it) fails as #onJobFailed does; one missing on two
+   * checks in a row without a reconnection between (its answer, pushed before BullMQ removed it,
+   * would have arrived long since) was removed unanswered: JobLostError.
+   */
+  async #checkJobs(cmd: Redis): Promise<void> {
+    if (this.#closed || this.#downSince !== null) return;
+    const jobs = [...this.#inflight.values()].filter((j) => j.added);
+    if (jobs.length === 0) return;
+    const epoch = this.#epoch;
+    const pipeline = cmd.pipeline();
+    for (const job of jobs) pipeline.hmget(this.#keys.job(job.id), "timestamp", "finishedOn", "failedReason");
+    pipeline.llen(this.#keys.results(this.callerId));
+    const replies = (await pipeline.exec()) ?? [];
+    if (epoch !== this.#epoch) return;
+    // Answers still waiting in the results list: a missing job's may be among them.
+    const unread = replies[jobs.length]?.[1] !== 0;
+    jobs.forEach((job, i) => {
+      const [error, fields] = replies[i] ?? [null, null];
+      if (error || !Array.isArray(fields) || !this.#inflight.has(job.id)) return;
+      const [timestamp, finishedOn, failedReason] = fields as (string | null)[];
+      if (timestamp !== null) {
+        job.missingIn = undefined;
+        if (finishedOn !== null && failedReason !== null) this.#onJobFailed(job.id, failedReason);
+      } else if (job.missingIn !== epoch || unread) {
+        job.missingIn = epoch;
+      } else {
+        this.#fail(
+          job,
+          new JobLostError(
+            `cluster Pool: job ${job.id} (${job.name}) left Redis unanswered: it was removed (from the dashboard or by ` +
+              `hand), or the workers took this caller for dead and dropped it (its heartbeat lapses when its event loop ` +
+              `is blocked for longer than callerTtl, ${this.#config.callerTtl} s)`,
+          ),
+        );
+      }
+    });
+  }
+
+  /** Fail every task of a job with `error`; `lost`: as its worker's death (retried within `retries`). */
+  #fail(job: InflightJob, error: unknown, lost = false): void {
     if (!this.#inflight.delete(job.id)) return;
     const r = failedResults(job.id, job.ids, serializeError(error));
-    job.handle.deliver(job.id, { t: "results", ids: r.ids, values: r.values, errors: r.errors, busyMs: 0 });
+    const msg = { t: "results", ids: r.ids, values: r.values, errors: r.errors, busyMs: 0 } as const;
+    job.handle.deliver(job.id, lost ? { ...msg, lost: r.ids.map((_, i) => i) } : msg);
   }
 
   #failAll(error: unknown): void {

@@ -48,6 +48,45 @@ export function redactedUrl(url: string): string {
   }
 }
 
+/** Node's codes for a server certificate that is not trusted (or not for this host). */
+const CERTIFICATE_ERRORS = new Set([
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/**
+ * Why a connection error will not go away by retrying (an untrusted certificate, TLS against a
+ * plain port or the other way round, a wrong password), in words; null for errors worth waiting
+ * through (Redis restarting, a network cut). A caller or worker that has never connected gives
+ * up at once on these instead of retrying until its timeout.
+ */
+export function hopelessConnection(error: unknown, url: string): string | null {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  const message = typeof e?.message === "string" ? e.message : String(error);
+  if (CERTIFICATE_ERRORS.has(code)) {
+    return (
+      `the TLS certificate of Redis at ${redactedUrl(url)} is not trusted (${message}, ${code}): trust its CA with ` +
+      `mp.cluster({ tls: { ca } }) or \`multiproc worker --tls-ca FILE\`, or NODE_EXTRA_CA_CERTS=FILE for either`
+    );
+  }
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || /wrong version number/i.test(message)) {
+    return `Redis at ${redactedUrl(url)} does not speak TLS on that port (${message}): use redis:// for a plain port, rediss:// for its tls-port`;
+  }
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) {
+    return `Redis at ${redactedUrl(url)} refused the password (${message})`;
+  }
+  return null;
+}
+
 /**
  * A new connection. Commands wait through disconnections (maxRetriesPerRequest: null, as
  * BullMQ requires) and are sent again once Redis is back; the cluster's own watchdog decides
@@ -66,4 +105,15 @@ export async function connectRedis(target: RedisTarget, name: string, closed: ()
   // Errors show in the state the watchdog reads; without a listener ioredis prints each one.
   client.on("error", () => {});
   return client;
+}
+
+/**
+ * Disconnect without a crash: a TLS socket cut mid-handshake (its certificate refused) may still
+ * report the server's alert after ioredis has let go of it, and an 'error' nobody listens to
+ * would end the process.
+ */
+export function disconnectQuietly(conn: Redis | undefined): void {
+  if (!conn) return;
+  (conn as unknown as { stream?: NodeJS.EventEmitter }).stream?.on("error", () => {});
+  conn.disconnect();
 }

@@ -19,6 +19,16 @@ export class ForbiddenTaskError extends MultiprocError {
   override readonly code = "MULTIPROC_TASK_FORBIDDEN";
 }
 
+/**
+ * A job that left Redis unanswered: removed from outside (the dashboard, by hand), or dropped by
+ * the workers because they took its caller for dead (its heartbeat lapsed). Its calls reject with
+ * this instead of waiting for ever.
+ */
+export class JobLostError extends MultiprocError {
+  override name = "JobLostError";
+  override readonly code = "MULTIPROC_JOB_LOST";
+}
+
 /** A job (one chunk of a call, serialized) is bigger than the cluster's `maxJobBytes`; it was not queued. */
 export class JobTooLargeError extends RangeError {
   override name = "JobTooLargeError";
@@ -34,4 +44,4 @@ export class JobTooLargeError extends RangeError {
   }
 }
 
-multiprocErrors(ClusterConnectionError, ForbiddenTaskError, JobTooLargeError);
+multiprocErrors(ClusterConnectionError, ForbiddenTaskError, JobLostError, JobTooLargeError);

@@ -10,6 +10,8 @@ export interface ClusterKeys {
   readonly sweep: string;
   /** BullMQ's list of the queue's waiting job ids (its default prefix). */
   readonly waiting: string;
+  /** BullMQ's hash of one job (gone once the job completed, or was removed). */
+  job(jobId: string): string;
   /** A caller's heartbeat: exists while the caller lives; its jobs are dropped once it is gone. */
   caller(callerId: string): string;
   /** List: a caller's results, pushed by workers, popped by the caller. */
@@ -23,6 +25,7 @@ export function clusterKeys(queue: string): ClusterKeys {
     cancel: `${base}:cancel`,
     sweep: `${base}:sweep`,
     waiting: `bull:${queue}:wait`,
+    job: (id) => `bull:${queue}:${id}`,
     caller: (id) => `${base}:caller:${id}`,
     results: (id) => `${base}:results:${id}`,
   };

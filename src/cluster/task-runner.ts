@@ -2,6 +2,7 @@
 // spread over every local process; each task's result or error goes back in its slot, so an
 // error arrives whole (wire/errors.ts) and the caller's scheduler settles each task as locally.
 
+import { WorkerLostError } from "../errors.js";
 import type { Pool } from "../pool/pool.js";
 import type { TaskFunction } from "../fn/task-function.js";
 import { serializeError, type WireError } from "../wire/errors.js";
@@ -17,6 +18,7 @@ export async function runBatch(pool: Pool, jobId: string, batch: RemoteBatch, fu
   const n = batch.ids.length;
   const values = new Array<unknown>(n);
   const errors: [number, WireError][] = [];
+  const lost: number[] = [];
   await Promise.all(
     batch.ids.map(async (_, i) => {
       const fn = functions.get(batch.fns[i]!)!;
@@ -24,11 +26,15 @@ export async function runBatch(pool: Pool, jobId: string, batch: RemoteBatch, fu
         values[i] = await runTask(pool, fn, batch, i, signal);
       } catch (error) {
         errors.push([i, serializeError(error)]);
+        // The local pool's process died under it: the caller's scheduler retries it within
+        // `retries`, as it would a local worker's death (a job of its own, maybe on another machine).
+        if (error instanceof WorkerLostError) lost.push(i);
       }
     }),
   );
   errors.sort((a, b) => a[0] - b[0]);
-  return { job: jobId, ids: batch.ids, values, errors: errors.length > 0 ? errors : undefined, busyMs: performance.now() - started };
+  const busyMs = performance.now() - started;
+  return { job: jobId, ids: batch.ids, values, errors: errors.length > 0 ? errors : undefined, lost: lost.length > 0 ? lost : undefined, busyMs };
 }
 
 async function runTask(pool: Pool, fn: TaskFunction<Fn>, batch: RemoteBatch, i: number, signal: AbortSignal): Promise<unknown> {

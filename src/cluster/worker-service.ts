@@ -17,8 +17,8 @@ import type { Redis } from "ioredis";
 import { Pool } from "../pool/pool.js";
 import { tasksFrom, type TaskFunction } from "../fn/task-function.js";
 import { serializeError } from "../wire/errors.js";
-import { connectRedis, redactedUrl, type RedisTarget } from "./connection.js";
-import { ForbiddenTaskError } from "./errors.js";
+import { connectRedis, disconnectQuietly, hopelessConnection, redactedUrl, type RedisTarget } from "./connection.js";
+import { ClusterConnectionError, ForbiddenTaskError } from "./errors.js";
 import { decodeJob, encodeResults, failedResults, type JobData, type RemoteBatch, type RemoteResults } from "./job-codec.js";
 import { callerOfJob, clusterKeys, type ClusterKeys, type WorkerInfo } from "./keys.js";
 import { portableModuleId } from "./module-identity.js";
@@ -39,6 +39,8 @@ export interface WorkerServiceOptions {
   authkey?: Authkey;
   /** Milliseconds a job's lock lasts without renewal: how soon a dead worker's jobs run elsewhere. Default 2000. */
   lockMs?: number;
+  /** Times a job may lose its worker (lock lapsed) and run again before BullMQ fails it. Default 5. */
+  maxStalled?: number;
   log?: (line: string) => void;
 }
 
@@ -90,11 +92,36 @@ export class WorkerService {
     return [...this.#allowed.keys()];
   }
 
+  /**
+   * Connect and start taking jobs. A connection error that retrying cannot cure (an untrusted
+   * TLS certificate, a wrong password) rejects with ClusterConnectionError, before anything else
+   * is started; other errors are waited through (Redis may be starting).
+   */
   async start(): Promise<void> {
-    const { Queue: BullQueue, Worker } = await import("bullmq");
+    const cmd = (this.#cmd = await connectRedis(this.#opts.target, `multiproc-worker-${this.id}`));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: Error) => {
+          const why = hopelessConnection(error, this.#opts.target.url);
+          if (why !== null) reject(new ClusterConnectionError(`multiproc worker: ${why}`));
+        };
+        cmd.on("error", onError);
+        cmd.once("ready", () => {
+          cmd.off("error", onError);
+          resolve();
+        });
+      });
+    } catch (error) {
+      disconnectQuietly(cmd);
+      throw error;
+    }
+    await this.#start(cmd);
+  }
+
+  async #start(cmd: Redis): Promise<void> {
+    const { Queue: BullQueue, Worker, WaitingError } = await import("bullmq");
     const { target, queue, processes } = this.#opts;
     this.#pool = new Pool({ processes, context: "process", callerStacks: false });
-    const cmd = (this.#cmd = await connectRedis(target, `multiproc-worker-${this.id}`));
     const sub = (this.#sub = cmd.duplicate());
     sub.on("error", () => {});
     sub.on("message", (_channel: string, ids: string) => {
@@ -109,12 +136,12 @@ export class WorkerService {
     const lockDuration = this.#opts.lockMs ?? 2000;
     const workerConn = (this.#workerConn = cmd.duplicate());
     workerConn.on("error", () => {});
-    this.#worker = new Worker(queue, (job: Job) => this.#process(job), {
+    this.#worker = new Worker(queue, (job: Job, token?: string) => this.#process(job, token, WaitingError), {
       connection: workerConn,
       concurrency: this.#opts.concurrency ?? processes * 2,
       lockDuration,
       stalledInterval: Math.max(250, lockDuration / 2),
-      maxStalledCount: 5,
+      maxStalledCount: this.#opts.maxStalled ?? 5,
     });
     this.#worker.on("error", (e) => this.#log(`multiproc worker: ${e.message}`));
     await this.#worker.waitUntilReady();
@@ -140,9 +167,15 @@ export class WorkerService {
     }
     await this.#cmd?.hdel(this.#keys.workers, this.id).catch(() => 0);
     await this.#queue?.close().catch(() => {});
-    this.#sub?.disconnect();
-    this.#workerConn?.disconnect();
-    this.#cmd?.disconnect();
+    this.#closeConnections();
+  }
+
+  #closeConnections(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#sweepTimer) clearInterval(this.#sweepTimer);
+    disconnectQuietly(this.#sub);
+    disconnectQuietly(this.#workerConn);
+    disconnectQuietly(this.#cmd);
   }
 
   async #register(): Promise<void> {
@@ -183,9 +216,15 @@ export class WorkerService {
     }
   }
 
-  async #process(job: Job): Promise<void> {
+  async #process(job: Job, token: string | undefined, WaitingError: new () => Error): Promise<void> {
     const data = job.data as JobData;
     const jobId = job.id ?? "";
+    if (this.#stopping) {
+      // Taken by a fetch that was under way when the worker was told to stop: give it back for
+      // another worker (WaitingError tells BullMQ the job is not finished).
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     if (!data || typeof data.c !== "string" || typeof data.p !== "string") {
       this.refused++;
       this.#log(`multiproc worker: job ${jobId} is not a multiproc job; refused`);

@@ -241,7 +241,8 @@ export class Scheduler {
       const failed = errors !== undefined && e < errors.length && errors[e]![0] === i;
       const error = failed ? errors[e++]![1] : undefined;
       if (!task || task.state === "settled") continue;
-      if (error && task.retryErrors && task.retriesLeft > 0) {
+      // A task whose remote worker process died (results.lost) is retried as a local death is.
+      if (error && task.retriesLeft > 0 && (task.retryErrors || results.lost?.includes(i))) {
         task.retriesLeft--;
         this.#opts.monitor.retried();
         task.state = "queued";

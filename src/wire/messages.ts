@@ -85,6 +85,11 @@ export interface WireResults {
   /** A Float64Array when every value is a number (see wire/numbers.ts). */
   values: unknown[] | Float64Array;
   errors?: [number, WireError][];
+  /**
+   * Indexes (into ids) of failed tasks whose worker process died under them on another machine
+   * (a cluster's `multiproc worker`): retried within `retries` as a local worker's death is.
+   */
+  lost?: number[];
 }
 
 export type FromWorker =
