@@ -2,8 +2,10 @@
 // `npm run build`): proxy calls per second on a managed dict, multiproc's Manager (its server a
 // child process, or a worker thread) against Python's multiprocessing.Manager, in this run.
 // One round trip is a set then a get (`await d.set("k", i); await d.get("k")`, Python's
-// `d["k"] = i; d["k"]`), N of them per rep, REPS reps after a warm-up; the median counts.
-// Python's row is python3 bench/manager/py_manager.py.
+// `d["k"] = i; d["k"]`), N of them after a warm-up. REPS rounds, each running Python, then the
+// process and the thread manager once (a fresh manager each), so that a shared machine's drifting
+// load touches every peer alike; the table shows medians, and "vs Python" is the median of the
+// rounds' own ratios. Python's row is python3 bench/manager/py_manager.py.
 import { spawn } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
@@ -16,7 +18,10 @@ export interface ManagerRow {
   peer: string;
   /** set+get round trips per second (two proxy calls each). */
   roundTripsPerSecond: number;
+  /** Milliseconds of each round's N round trips. */
   samples: number[];
+  /** Median over the rounds of this peer's speed / Python's in the same round. */
+  vsPython: number;
 }
 
 async function multiprocRun(context: mp.ContextName, n: number, reps: number): Promise<number[]> {
@@ -49,22 +54,28 @@ async function pythonRun(n: number, reps: number): Promise<number[]> {
 
 export async function managerBench(quick: boolean, log: (m: string) => void): Promise<ManagerRow[]> {
   const n = quick ? 2_000 : 10_000;
-  const reps = quick ? 3 : 5;
-  const rows: ManagerRow[] = [];
-  // Interleaved, so that drifts of a shared machine's load touch every peer alike.
-  for (const peer of ["python", "process", "thread"] as const) {
-    log(`manager: ${peer}, ${n} set+get round trips x ${reps}`);
-    const samples = peer === "python" ? await pythonRun(n, reps) : await multiprocRun(peer, n, reps);
-    rows.push({ peer: peer === "python" ? "Python multiprocessing.Manager" : `multiproc Manager (${peer})`, roundTripsPerSecond: n / (median(samples) / 1000), samples });
+  const rounds = quick ? 3 : 7;
+  const peers = ["python", "process", "thread"] as const;
+  const samples: Record<(typeof peers)[number], number[]> = { python: [], process: [], thread: [] };
+  for (let r = 0; r < rounds; r++) {
+    log(`manager: round ${r + 1}/${rounds}, ${n} set+get round trips each (load ${loadavg()[0].toFixed(2)})`);
+    for (const peer of peers) samples[peer].push(...(peer === "python" ? await pythonRun(n, 1) : await multiprocRun(peer, n, 1)));
   }
-  return rows;
+  return peers.map((peer) => ({
+    peer: peer === "python" ? "Python multiprocessing.Manager" : `multiproc Manager (${peer})`,
+    roundTripsPerSecond: n / (median(samples[peer]) / 1000),
+    samples: samples[peer],
+    vsPython: median(samples[peer].map((ms, i) => samples.python[i]! / ms)),
+  }));
 }
 
 export function formatManager(rows: ManagerRow[]): string {
   const python = rows.find((r) => r.peer.startsWith("Python"))!;
   const lines = ["| manager | dict set+get round trips/s | proxy calls/s | vs Python |", "| --- | ---: | ---: | ---: |"];
   for (const row of rows) {
-    lines.push(`| ${row.peer} | ${formatNumber(row.roundTripsPerSecond)} | ${formatNumber(row.roundTripsPerSecond * 2)} | ${(row.roundTripsPerSecond / python.roundTripsPerSecond).toFixed(2)}x |`);
+    const ratio = row === python ? 1 : row.vsPython;
+    const spread = row === python ? "" : ` (rounds ${Math.min(...row.samples.map((ms, i) => python.samples[i]! / ms)).toFixed(2)}-${Math.max(...row.samples.map((ms, i) => python.samples[i]! / ms)).toFixed(2)}x)`;
+    lines.push(`| ${row.peer} | ${formatNumber(row.roundTripsPerSecond)} | ${formatNumber(row.roundTripsPerSecond * 2)} | ${ratio.toFixed(2)}x${spread} |`);
   }
   return lines.join("\n");
 }
