@@ -104,6 +104,36 @@ for (const context of CONTEXTS) {
       r.close();
     });
 
+    it("wait() on a Queue sleeps on its shared memory: an idle second looks at the queue a few times, not every few ms; a put from a worker wakes it", async () => {
+      const q = new mp.Queue<string>(0, { context });
+      // Counts q.empty() calls (on the prototype: an own property would not travel to the worker).
+      let looks = 0;
+      const { empty } = mp.Queue.prototype;
+      mp.Queue.prototype.empty = function (this: mp.Queue<unknown>) {
+        if (this === q) looks++;
+        return empty.call(this);
+      };
+      try {
+        assert.deepEqual(await wait([q], 1), [], "nothing put: [] at the timeout");
+        // before, at the start and at the end of the wait: polling every 5 ms made about 200 looks
+        assert.ok(looks <= 3, `${looks} looks at the queue during one idle second`);
+        // The worker puts once told, after wait() has looked at the queue (synchronously, when called).
+        const [gateR, gateW] = mp.Pipe<number>(false, { context });
+        const putter = new mp.Process({ context, target: tasks.putWhenTold, args: [q, "woken", gateR] });
+        putter.start();
+        looks = 0;
+        const waiting = wait([q], 60); // a hang guard, not a bound
+        await gateW.send(1);
+        assert.deepEqual(await waiting, [q]);
+        assert.equal(q.getNowait(), "woken", "the put is what woke it");
+        assert.ok(looks <= 3, `${looks} looks at the queue while waiting for the put`);
+        await putter.join();
+        gateW.close();
+      } finally {
+        mp.Queue.prototype.empty = empty;
+      }
+    });
+
     it("Pipe ends: sendBytes/recvBytes/recvBytesInto with a Process, BufferTooShort, maxlength", async () => {
       const [a, b] = mp.Pipe(true, { context });
       const p = new mp.Process({ context, target: tasks.echoPipeBytes, args: [b] });

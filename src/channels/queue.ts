@@ -33,7 +33,7 @@ import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
 import { blockFor, received } from "../memory/shared-object.js";
 import { Feeder } from "./feeder.js";
-import { InOrder, runAsync, runSync } from "../memory/wait.js";
+import { InOrder, driveAsync, runAsync, runSync } from "../memory/wait.js";
 
 /** Options of the queues: the shared buffer's capacity and the context. */
 export interface QueueOptions {
@@ -216,6 +216,17 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
    */
   empty(): boolean {
     return !this.ring.hasData && !this.#feeder?.size;
+  }
+
+  /**
+   * @internal For connection.wait(): resolves once empty() would say false, sleeping on the
+   * ring's TAIL cell meanwhile (a put wakes it; no polling); rejects with the signal's reason
+   * when `signal` fires first. Takes nothing.
+   */
+  async whenReady(signal: AbortSignal): Promise<void> {
+    if (!this.empty()) return;
+    await driveAsync(this.ring.block, this.ring.poll(), Infinity, signal);
+    signal.throwIfAborted();
   }
 
   /** Whether a bounded queue holds maxsize items now. */

@@ -6,8 +6,8 @@
 // item to get (Python passes `q._reader`); a Process (or its `sentinel`, the Process itself) has exited.
 //
 // Sockets and listeners say when they become ready (events). A Pipe end is asked with poll(),
-// which sleeps on the shared memory itself and wakes at once; a Queue is looked at every few
-// milliseconds (it has no way to tell a waiter that is not taking the item).
+// and a Queue with whenReady(), which both sleep on their ring's TAIL cell in shared memory
+// (the one wait engine, memory/wait.ts) and wake as soon as something is put.
 
 import { Process } from "../process.js";
 import { Connection } from "../channels/pipe.js";
@@ -19,27 +19,12 @@ import { SocketListener } from "./listener.js";
 export type Waitable = SocketConnection | SocketListener | Connection | QueueBase | Process;
 
 const POLL_SLICE_S = 0.1;
-const QUEUE_LOOK_MS = 5;
 
 function isReadyNow(o: Waitable): boolean {
   if (o instanceof SocketConnection || o instanceof SocketListener) return o.isReady();
   if (o instanceof Connection) return o.closed || o.pollSync(0);
   if (o instanceof QueueBase) return !o.empty();
   return o.exitCode !== null;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Resolves once `o` is ready; rejects with the signal's reason when `signal` fires first. */
@@ -49,10 +34,7 @@ async function whenReady(o: Waitable, signal: AbortSignal): Promise<void> {
     while (!(await o.poll(POLL_SLICE_S))) signal.throwIfAborted();
     return;
   }
-  if (o instanceof QueueBase) {
-    while (o.empty()) await sleep(QUEUE_LOOK_MS, signal);
-    return;
-  }
+  if (o instanceof QueueBase) return o.whenReady(signal);
   await Promise.race([o.join(), new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }))]);
 }
 
