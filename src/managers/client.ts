@@ -161,7 +161,7 @@ export class ManagerClient {
     if (reply[1] !== OK) return pending.reject(rebuildRemoteError(reply[2] as WireError));
     if (!reply[3]) return pending.resolve(reply[2]);
     // The value may hold proxies or shared objects: revive them (loading their types first).
-    (revivers ??= import("../runtime/revivers.js")).then(() => {
+    (revivers ??= import("../all-shareables.js")).then(() => {
       try {
         pending.resolve(decodeShareables(reply[2], { client: this } satisfies ReplyOrigin));
       } catch (error) {

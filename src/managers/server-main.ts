@@ -3,7 +3,7 @@
 // registered types, listens, tells the parent its address (or why it could not), and serves
 // until shut down.
 
-import "../runtime/revivers.js";
+import "../all-shareables.js";
 import "./proxies.js"; // proxies in a Pool task's arguments, revived here
 import type { Connection } from "../channels/pipe.js";
 import type { ContextName } from "../backends/backend.js";

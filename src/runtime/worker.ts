@@ -4,7 +4,7 @@
 //
 //   channel.ts        post / listen, per context (the only file that knows thread vs process)
 //   inbox.ts          run messages, in order, once their functions and shareable types are loaded
-//   functions.ts      the task functions defined so far     shareable-types.ts  loading revivers.ts
+//   functions.ts      the task functions defined so far     shareable-types.ts  loading all-shareables.ts
 //   runner.ts         runs the tasks one at a time            outbox.ts  buffers results, flush policy
 //   lifecycle.ts      init / Process target / exit / reporting on the way down
 //   parent-watch.ts   a process worker dies with its parent (parent-watchdog.ts, its thread)

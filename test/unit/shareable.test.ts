@@ -5,7 +5,7 @@
 // revive was meant to get, whatever options it is given and wherever it runs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import "../../src/runtime/revivers.ts";
+import "../../src/all-shareables.ts";
 import { decodeShareables, encodeShareables, kShareable, registerShareable, shareableTypes, type Shareable } from "../../src/memory/shareable.ts";
 import { Lock, RLock } from "../../src/sync/lock.ts";
 import { BoundedSemaphore, Semaphore } from "../../src/sync/semaphore.ts";
