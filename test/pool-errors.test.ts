@@ -114,6 +114,7 @@ describe("MultiprocError", () => {
       [new mp.ClusterConnectionError("m"), "MULTIPROC_REDIS_UNAVAILABLE"],
       [new mp.ForbiddenTaskError("m"), "MULTIPROC_TASK_FORBIDDEN"],
       [new mp.JobTooLargeError("m", 2, 1), "MULTIPROC_JOB_TOO_LARGE"],
+      [new mp.JobLostError("m"), "MULTIPROC_JOB_LOST"],
       [new mp.CancelledError("m"), "MULTIPROC_CANCELLED"],
       [new mp.BrokenExecutor("m"), "MULTIPROC_BROKEN_EXECUTOR"],
       [new mp.BrokenProcessPool("m"), "MULTIPROC_BROKEN_PROCESS_POOL"],
