@@ -25,7 +25,6 @@ import type { Address } from "./address.js";
 import { Readiness, waitSignal, type WaitOptions } from "./readiness.js";
 import { refuseClone } from "./stays-local.js";
 import { LARGE_MESSAGE } from "./heap-reuse.js";
-import type { ReadSink } from "./socket-reading.js";
 import { HANDSHAKE_MESSAGES, HANDSHAKE_MESSAGE_LIMIT } from "./handshake.js";
 
 /** Bytes of received, unread messages above which the socket stops reading. */
@@ -41,7 +40,9 @@ export interface ConnectionLimits {
 
 type Waiter = { resolve: () => void; reject: (e: unknown) => void };
 
-export class SocketConnection<T = unknown> implements ReadSink {
+// It is a ReadSink (socket-reading.ts) by shape; no `implements` clause, since the published .d.ts
+// leaves out the sink's internal members and would then fail to type-check for users.
+export class SocketConnection<T = unknown> {
   readonly #socket: Socket;
   readonly #reader: FrameReader;
   readonly #maxMessageSize: number;
