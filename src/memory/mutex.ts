@@ -16,7 +16,7 @@ import { describeOwner, ownerIsDead, ownerToken } from "./liveness.js";
 import type { SharedBlock } from "./block.js";
 import { native } from "./native.js";
 import { GIVE_UP, SLICE, WOKE, type Resume, type Wait } from "./wait.js";
-import { waitUntil, waitUntilSync, type WaitPlan } from "./wait-attempt.js";
+import { waitUntil, waitUntilSync, wakeIfWaiting, type WaitPlan } from "./wait-attempt.js";
 
 /** How often a blocked acquirer looks at whether the owner is still alive. */
 export const OWNER_CHECK_MS = 100;
@@ -113,7 +113,7 @@ export class CellMutex {
   /** Frees the word; returns false if it was not locked. */
   unlock(): boolean {
     if (Atomics.exchange(this.#i32, this.word, 0) === 0) return false;
-    if (Atomics.load(this.#i32, this.word + 1) > 0) this.block.wake(this.word, 1); // only if someone sleeps
+    wakeIfWaiting(this.block, this.word, this.word + 1, 1);
     return true;
   }
 
