@@ -134,6 +134,42 @@ for (const context of CONTEXTS) {
       }
     });
 
+    it("wait() on a Pipe end sleeps on its shared memory: an idle second looks at the pipe a few times, not every 0.1 s; a send from a worker wakes it", async () => {
+      const [r, w] = mp.Pipe<string>(false, { context });
+      // Counts poll()/pollSync() calls on r (on the prototype, as the Queue test above does).
+      let looks = 0;
+      const { poll, pollSync } = mp.Connection.prototype;
+      mp.Connection.prototype.poll = function (this: mp.Connection<unknown>, timeout?: number | null) {
+        if (this === r) looks++;
+        return poll.call(this, timeout);
+      };
+      mp.Connection.prototype.pollSync = function (this: mp.Connection<unknown>, timeout?: number | null) {
+        if (this === r) looks++;
+        return pollSync.call(this, timeout);
+      };
+      try {
+        assert.deepEqual(await wait([r], 1), [], "nothing sent: [] at the timeout");
+        // at the start and at the end of the wait: polling with poll(0.1) made about 12 looks
+        assert.ok(looks <= 3, `${looks} looks at the pipe during one idle second`);
+        const [gateR, gateW] = mp.Pipe<number>(false, { context });
+        const sender = new mp.Process({ context, target: tasks.sendWhenTold, args: [w, "woken", gateR] });
+        sender.start();
+        looks = 0;
+        const waiting = wait([r], 60); // a hang guard, not a bound
+        await gateW.send(1);
+        assert.deepEqual(await waiting, [r]);
+        assert.equal(await r.recv(), "woken", "the send is what woke it");
+        assert.ok(looks <= 3, `${looks} looks at the pipe while waiting for the send`);
+        await sender.join();
+        gateW.close();
+        w.close();
+        r.close();
+      } finally {
+        mp.Connection.prototype.poll = poll;
+        mp.Connection.prototype.pollSync = pollSync;
+      }
+    });
+
     it("Pipe ends: sendBytes/recvBytes/recvBytesInto with a Process, BufferTooShort, maxlength", async () => {
       const [a, b] = mp.Pipe(true, { context });
       const p = new mp.Process({ context, target: tasks.echoPipeBytes, args: [b] });

@@ -20,7 +20,7 @@ import { SharedBlock, type SharedBlockState } from "../memory/block.js";
 import { HolderTable, type Lend } from "./pipe-holders.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, noteShareableCreated, registerShareable, type Sending, type Shareable } from "../memory/shareable.js";
-import { InOrder, SLICE, WOKE, runAsync, runSync, type Op, type Resume } from "../memory/wait.js";
+import { InOrder, SLICE, WOKE, driveAsync, runAsync, runSync, type Op, type Resume } from "../memory/wait.js";
 import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } from "../connection/bytes.js";
 import { MessageTooLongError } from "../connection/errors.js";
 import { TimeoutError } from "../errors.js";
@@ -240,6 +240,17 @@ export class Connection<T = unknown> implements Shareable {
       if (error instanceof PollTimeout) return false;
       throw error;
     }
+  }
+
+  /**
+   * @internal For connection.wait(): resolves once poll() would say true, sleeping on the ring's
+   * cell meanwhile (a send wakes it; no polling); rejects with the signal's reason when `signal`
+   * fires first. Receives nothing.
+   */
+  async whenReady(signal: AbortSignal): Promise<void> {
+    const rx = this.#receiver("poll");
+    await driveAsync(rx.block, this.#watched(rx.poll()), Infinity, signal);
+    signal.throwIfAborted();
   }
 
   /** Blocking poll(). */

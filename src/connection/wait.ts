@@ -5,9 +5,9 @@
 // or has ended, so recv would not wait; a Listener has a connection for accept(); a Queue has an
 // item to get (Python passes `q._reader`); a Process (or its `sentinel`, the Process itself) has exited.
 //
-// Sockets and listeners say when they become ready (events). A Pipe end is asked with poll(),
-// and a Queue with whenReady(), which both sleep on their ring's TAIL cell in shared memory
-// (the one wait engine, memory/wait.ts) and wake as soon as something is put.
+// Sockets and listeners say when they become ready (events). A Pipe end and a Queue are asked
+// with whenReady(), which sleeps on their ring's cell in shared memory (the one wait engine,
+// memory/wait.ts) and wakes as soon as something is sent or put.
 
 import { Process } from "../process.js";
 import { Connection } from "../channels/pipe.js";
@@ -17,8 +17,6 @@ import { SocketListener } from "./listener.js";
 
 /** What wait() can wait for. */
 export type Waitable = SocketConnection | SocketListener | Connection | QueueBase | Process;
-
-const POLL_SLICE_S = 0.1;
 
 function isReadyNow(o: Waitable): boolean {
   if (o instanceof SocketConnection || o instanceof SocketListener) return o.isReady();
@@ -30,11 +28,7 @@ function isReadyNow(o: Waitable): boolean {
 /** Resolves once `o` is ready; rejects with the signal's reason when `signal` fires first. */
 async function whenReady(o: Waitable, signal: AbortSignal): Promise<void> {
   if (o instanceof SocketConnection || o instanceof SocketListener) return o.whenReady(signal);
-  if (o instanceof Connection) {
-    while (!(await o.poll(POLL_SLICE_S))) signal.throwIfAborted();
-    return;
-  }
-  if (o instanceof QueueBase) return o.whenReady(signal);
+  if (o instanceof Connection || o instanceof QueueBase) return o.whenReady(signal);
   await Promise.race([o.join(), new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }))]);
 }
 
