@@ -15,7 +15,7 @@
 import type { ContextName } from "../backends/backend.js";
 import { contextNameOf } from "../start-method.js";
 import { ClosedError } from "./errors.js";
-import { decodeItem, encodeItem } from "./item-codec.js";
+import { decodeItem, decodeItemAsync, encodeItem } from "./item-codec.js";
 import { SharedBlock, type SharedBlockState } from "../memory/block.js";
 import { HolderTable, type Lend } from "./pipe-holders.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
@@ -183,13 +183,13 @@ export class Connection<T = unknown> implements Shareable {
   async recv(options: { timeout?: number | null; signal?: AbortSignal } = {}): Promise<T> {
     const rx = this.#receiver("recv");
     const bytes = await runAsync(rx.block, this.#watched(rx.get()), options.timeout, () => timedOut("recv", options.timeout), options.signal);
-    return decodeItem<T>(bytes);
+    return decodeItemAsync<T>(bytes);
   }
 
   /** Blocking recv(): safe in a worker whose event loop need not run meanwhile (see Queue.putSync). */
   recvSync(options: { timeout?: number | null } = {}): T {
     const rx = this.#receiver("recv");
-    return decodeItem<T>(runSync(rx.block, this.#watched(rx.get()), options.timeout, () => timedOut("recv", options.timeout)));
+    return decodeItem<T>(runSync(rx.block, this.#watched(rx.get()), options.timeout, () => timedOut("recv", options.timeout)), "Connection.recvSync");
   }
 
   /**

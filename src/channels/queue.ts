@@ -27,7 +27,7 @@
 import { inspect } from "node:util";
 import type { ContextName } from "../backends/backend.js";
 import { ClosedError, Empty, Full } from "./errors.js";
-import { decodeItem, encodeItem } from "./item-codec.js";
+import { decodeItem, decodeItemAsync, encodeItem } from "./item-codec.js";
 import type { SharedBlockState } from "../memory/block.js";
 import { Ring, ringBytes, ringCapacity } from "./ring.js";
 import { kShareable, registerShareable, type Shareable } from "../memory/shareable.js";
@@ -164,7 +164,7 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
     this.#feeder?.flushNow();
     const timeout = options.block === false ? 0 : options.timeout;
     const bytes = await runAsync(this.ring.block, this.ring.get(timeout === 0), timeout, () => this.#empty(timeout), options.signal);
-    return decodeItem<T>(bytes);
+    return decodeItemAsync<T>(bytes);
   }
 
   /** Takes an item if one is there now; throws Empty otherwise (Python's get_nowait). */
@@ -179,7 +179,7 @@ export abstract class QueueBase<T = unknown> implements Shareable, AsyncIterable
     // event loop would move them otherwise, and this call blocks it).
     this.#feeder?.flushNow();
     const timeout = options.block === false ? 0 : options.timeout;
-    return decodeItem<T>(runSync(this.ring.block, this.ring.get(timeout === 0), timeout, () => this.#empty(timeout)));
+    return decodeItem<T>(runSync(this.ring.block, this.ring.get(timeout === 0), timeout, () => this.#empty(timeout)), `${this.#type}.getSync`);
   }
 
   /**

@@ -15,9 +15,8 @@
 
 import type { Socket } from "node:net";
 import { inspect } from "node:util";
-import { deserialize } from "node:v8";
 import { BrokenPipeError, ClosedError, EOFError } from "../channels/errors.js";
-import { encodeItem } from "../channels/item-codec.js";
+import { decodeItemAsync, encodeItem } from "../channels/item-codec.js";
 import { bytesToSend, checkMaxlength, intoTarget, placeInto, type BytesLike } from "./bytes.js";
 import { MalformedMessageError, MessageTooLongError } from "./errors.js";
 import { FrameReader, SMALL_MESSAGE, frameHeader, smallFrame } from "./framing.js";
@@ -215,7 +214,7 @@ export class SocketConnection<T = unknown> {
   async recv(options: WaitOptions = {}): Promise<T> {
     const message = await this.#next("recv", Infinity, options);
     try {
-      return deserialize(message) as T;
+      return decodeItemAsync<T>(message);
     } catch (error) {
       throw new MalformedMessageError(`Connection.recv(): the message is not a structured clone (${(error as Error).message}); ` +
         `was it sent with sendBytes, or by Python's send (pickle)? Use recvBytes for those`, { cause: error });

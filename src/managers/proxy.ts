@@ -1,9 +1,10 @@
 // A proxy: the handle through which any process calls methods on an object living in a
 // manager. It holds only the object's address, id and the manager's key, so it travels to
-// Process targets, Pool tasks and initargs as a shareable (memory/shareable.ts) and reconnects
-// from there, and it can be stored inside another managed object and come back a proxy.
+// Process targets, Pool tasks and initargs as a shareable (memory/shareable.ts), and inside queue,
+// pipe and connection messages, and reconnects from there; and it can be stored inside another
+// managed object and come back a proxy.
 
-import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
+import { kInMessages, kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
 import { addressKey, authkeyOfReply, clientOfReply, describeAddress, encodeFunctions, ManagerClient } from "./client.js";
 import { PROXY_TYPE, type ProxyState } from "./protocol.js";
 import type { Address } from "./transport.js";
@@ -59,6 +60,11 @@ export class BaseProxy implements Shareable {
   /** @internal Count this proxy in its manager (client.ts, track()). */
   [kTrack](from: "reply" | "foreign" | "lent"): void {
     this.#manager().track(this, this.#state.id, from);
+  }
+
+  /** A proxy may also travel inside a queue, pipe or connection message (channels/item-codec.ts), as Python pickles it. */
+  get [kInMessages](): true {
+    return true;
   }
 
   /** Sent to another process (or stored in a managed object): a reference is lent for the trip, which the receiver takes over. */

@@ -30,6 +30,14 @@ export interface Sending {
 // what a reviver needs beyond the state (the channel a reply came on) is passed to it by
 // decodeShareables() as `origin`.
 
+/**
+ * Set (true) on a shareable that may also travel inside a queue, pipe or connection message: a
+ * manager's proxy, whose state is plain data and whose object lives on in its manager. The others
+ * (queues, locks, shared memory) live only while a holder has them, and a message waiting unread
+ * in a queue holds nothing, so they travel only as Process and Pool arguments, as in Python.
+ */
+export const kInMessages = Symbol.for("multiproc.shareable.inMessages");
+
 /** The key that marks a descriptor on the wire. */
 const MARK = "__multiproc_shared__";
 const MAX_DEPTH = 32;
@@ -42,6 +50,11 @@ let created = false;
 /** Tell the worker side how to rebuild objects of `type`. Call at module load of the type's file. */
 export function registerShareable(type: string, revive: Reviver): void {
   revivers.set(type, revive);
+}
+
+/** Whether objects of `type` can be rebuilt here (its module has loaded). */
+export function hasReviver(type: string): boolean {
+  return revivers.has(type);
 }
 
 /** The type names registered here (for tests). */
@@ -66,13 +79,15 @@ function isShareable(v: unknown): v is Shareable {
 /**
  * Replace the shareable objects inside `value` by descriptors, copying (never changing) the
  * arrays and plain objects on the way to them. `found` says whether the worker must revive.
+ * `admit`, when given, sees each shareable before it is encoded (and may throw to refuse it).
  */
-export function encodeShareables<T>(value: T, sending?: Sending): { value: T; found: boolean } {
+export function encodeShareables<T>(value: T, sending?: Sending, admit?: (v: Shareable) => void): { value: T; found: boolean } {
   if (!created) return { value, found: false };
   let found = false;
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v !== "object" || v === null || depth > MAX_DEPTH) return v;
     if (isShareable(v)) {
+      admit?.(v);
       found = true;
       const { type, state } = v[kShareable](sending);
       return { [MARK]: type, state };
