@@ -5,8 +5,15 @@
 //   node --import tsx bench/cluster/cpu-split.ts cpu  [workers=2] [processes=1] [lanes=32] [rounds=3]
 //   node --import tsx bench/cluster/cpu-split.ts tiny [workers=2] [processes=1] [lanes=32] [rounds=3]
 //
-// cpu: 64 spin tasks of ~50 ms, chunksize 1; tiny: map(square) over 1,000,000 numbers.
-// Rounds alternate local and cluster; medians are printed, with the load average.
+//   node --import tsx bench/cluster/cpu-split.ts jobs [workers=2] [processes=1] [lanes=32] [rounds=3]
+//
+// cpu: 64 spin tasks of ~50 ms, chunksize 1; tiny: map(square) over 1,000,000 numbers; jobs:
+// 1,000 spin tasks of ~1 ms, chunksize 1 (one job each: too slow to batch), to read the CPU
+// each job costs outside the task processes.
+// Rounds alternate local and cluster; medians are printed, with the load average, and the Redis
+// commands the cluster rounds cost per job (INFO commandstats before and after each).
+// CPU_SPLIT_PROFILE=DIR: the workers' main processes write V8 CPU profiles there (--cpu-prof);
+// CPU_SPLIT_WORKER_ARGS="--perf-basic-prof ...": more Node.js flags for them (for `perf record`).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -22,11 +29,11 @@ const TASKS = here("../workers/tasks.mjs");
 const tasks = mp.tasksFrom<typeof import("../workers/tasks.mjs")>(new URL(`file://${TASKS}`));
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-function cpuMs(pid: number): number {
+function cpuMs(pid: number, kernelOnly = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) * TICK_MS; // utime, stime
+    return ((kernelOnly ? 0 : Number(f[11])) + Number(f[12])) * TICK_MS; // utime, stime
   } catch {
     return 0;
   }
@@ -46,7 +53,7 @@ function childrenOf(pids: number[]): number[] {
   return out;
 }
 
-const sum = (pids: number[]) => pids.reduce((a, pid) => a + cpuMs(pid), 0);
+const sum = (pids: number[], kernelOnly = false) => pids.reduce((a, pid) => a + cpuMs(pid, kernelOnly), 0);
 const selfMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -74,8 +81,10 @@ const redisServer = spawn("redis-server", ["--port", String(port), "--bind", "12
 await started(redisServer, "Ready to accept");
 const url = `redis://127.0.0.1:${port}`;
 const queue = `cpu-split-${randomBytes(3).toString("hex")}`;
+const profileDir = process.env.CPU_SPLIT_PROFILE;
+const profile = [...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []), ...(process.env.CPU_SPLIT_WORKER_ARGS?.split(" ").filter(Boolean) ?? [])];
 const ws = Array.from({ length: workers }, () =>
-  spawn(process.execPath, [here("../../dist/cli/main.js"), "worker", "--redis", url, "--queue", queue, "--tasks", TASKS, "--processes", String(processes)], { stdio: ["ignore", "pipe", "inherit"] }),
+  spawn(process.execPath, [...profile, here("../../dist/cli/main.js"), "worker", "--redis", url, "--queue", queue, "--tasks", TASKS, "--processes", String(processes)], { stdio: ["ignore", "pipe", "inherit"] }),
 );
 await Promise.all(ws.map((c) => started(c, "ready")));
 const workerPids = ws.map((c) => c.pid!);
@@ -96,12 +105,12 @@ if (mode === "tiny") {
       ms = Math.min(ms, nowMs() - t0);
     }
     if (ms > 20) {
-      iters = Math.round((iters * 50) / ms);
+      iters = Math.round((iters * (mode === "jobs" ? 1 : 50)) / ms);
       break;
     }
     iters *= 2;
   }
-  items = Array.from({ length: 64 }, () => iters);
+  items = Array.from({ length: mode === "jobs" ? 1000 : 64 }, () => iters);
   run = (pool) => pool.map(tasks.spin, items, { chunksize: 1 });
 }
 
@@ -110,7 +119,23 @@ const cluster = new (mp.cluster({ redis: url, queue }).Pool)(lanes);
 await run(local);
 await run(cluster);
 const redisPid = redisServer.pid!;
-type Split = { wall: number; caller: number; mains: number; tasks: number; redis: number };
+const { Redis } = await import("ioredis");
+const stats = new Redis(url);
+/** Calls per command since the server started (INFO commandstats). */
+async function commandCalls(): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const m of (await stats.info("commandstats")).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
+  return out;
+}
+// CPU while idle (timers: heartbeats, registry refreshes, lock and stall checks), to tell apart
+// from what each job costs.
+const IDLE_MS = 5000;
+const idleBefore = { caller: selfMs(), mains: sum(workerPids), redis: cpuMs(redisPid) };
+await new Promise((r) => setTimeout(r, IDLE_MS));
+const idle = { caller: selfMs() - idleBefore.caller, mains: sum(workerPids) - idleBefore.mains, redis: cpuMs(redisPid) - idleBefore.redis };
+const commands = new Map<string, number>();
+let jobs = 0;
+type Split = { wall: number; caller: number; mains: number; tasks: number; redis: number; callerSys: number; mainsSys: number };
 const rows: { local: Split[]; cluster: Split[] } = { local: [], cluster: [] };
 const loads: string[] = [];
 for (let i = 0; i < rounds; i++) {
@@ -118,16 +143,30 @@ for (let i = 0; i < rounds; i++) {
   for (const which of ["local", "cluster"] as const) {
     const pool = which === "local" ? local : cluster;
     const taskPids = which === "local" ? childrenOf([process.pid]).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("runtime/worker.js")) : childrenOf(workerPids);
-    const before = { caller: selfMs(), mains: which === "local" ? 0 : sum(workerPids), tasks: sum(taskPids), redis: cpuMs(redisPid) };
+    const before = {
+      caller: selfMs(),
+      mains: which === "local" ? 0 : sum(workerPids),
+      tasks: sum(taskPids),
+      redis: cpuMs(redisPid),
+      callerSys: process.cpuUsage().system / 1000,
+      mainsSys: sum(workerPids, true),
+    };
+    const calls = which === "cluster" ? await commandCalls() : null;
     const t0 = nowMs();
     await run(pool);
     const wall = nowMs() - t0;
+    if (calls) {
+      for (const [name, n] of await commandCalls()) commands.set(name, (commands.get(name) ?? 0) + n - (calls.get(name) ?? 0));
+      jobs += mode === "tiny" ? 4 * lanes : items.length;
+    }
     rows[which].push({
       wall,
       caller: selfMs() - before.caller,
       mains: which === "local" ? 0 : sum(workerPids) - before.mains,
       tasks: sum(taskPids) - before.tasks,
       redis: cpuMs(redisPid) - before.redis,
+      callerSys: process.cpuUsage().system / 1000 - before.callerSys,
+      mainsSys: which === "local" ? 0 : sum(workerPids, true) - before.mainsSys,
     });
   }
 }
@@ -140,9 +179,28 @@ for (const which of ["local", "cluster"] as const) {
   const outside = med(x, "caller") + med(x, "mains") + med(x, "redis");
   console.log(`| ${which} | ${med(x, "wall").toFixed(0)} | ${med(x, "caller").toFixed(0)} | ${med(x, "mains").toFixed(0)} | ${med(x, "tasks").toFixed(0)} | ${med(x, "redis").toFixed(0)} | ${((100 * outside) / (outside + med(x, "tasks"))).toFixed(1)}% |`);
 }
+if (mode !== "tiny") {
+  const per = (which: "local" | "cluster", k: keyof Split) => ((1000 * med(rows[which], k)) / items.length).toFixed(0);
+  console.log(
+    `CPU per task outside the task processes, µs: local caller ${per("local", "caller")}; cluster caller ${per("cluster", "caller")}, ` +
+      `worker mains ${per("cluster", "mains")}, Redis ${per("cluster", "redis")} (task processes: local ${per("local", "tasks")}, cluster ${per("cluster", "tasks")}); ` +
+      `of which in the kernel: local caller ${per("local", "callerSys")}, cluster caller ${per("cluster", "callerSys")}, worker mains ${per("cluster", "mainsSys")}`,
+  );
+}
 console.log(`wall per round, local: ${rows.local.map((x) => x.wall.toFixed(0)).join(" ")}; cluster: ${rows.cluster.map((x) => x.wall.toFixed(0)).join(" ")}`);
 console.log(`cluster/local speed per round: ${rows.local.map((x, i) => (x.wall / rows.cluster[i]!.wall).toFixed(2)).join(" ")}`);
+const perSecond = (ms: number) => ((ms * 1000) / IDLE_MS).toFixed(1);
+console.log(`idle, ${IDLE_MS / 1000} s between calls: caller ${perSecond(idle.caller)} ms/s, worker mains ${perSecond(idle.mains)} ms/s, Redis ${perSecond(idle.redis)} ms/s`);
+const perJob = [...commands].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+const total = perJob.reduce((a, [, n]) => a + n, 0);
+console.log(`Redis commands per job (cluster rounds, ~${jobs} jobs, INFO commandstats included): ${(total / jobs).toFixed(1)}: ` + perJob.map(([k, n]) => `${k} ${(n / jobs).toFixed(2)}`).join(", "));
+stats.disconnect();
 await local.terminate();
 await cluster.terminate();
-for (const c of ws) c.kill("SIGKILL");
+// SIGTERM: a worker stops cleanly, so that its profile (if any) is written.
+await Promise.all(ws.map((c) => new Promise<void>((resolve) => {
+  const force = setTimeout(() => c.kill("SIGKILL"), 10_000);
+  c.once("exit", () => (clearTimeout(force), resolve()));
+  c.kill("SIGTERM");
+})));
 redisServer.kill("SIGKILL");
