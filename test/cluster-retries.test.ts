@@ -2,6 +2,7 @@
 // `multiproc worker` processes and real Redis. Attempts are counted as files in a temp dir.
 
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { describe, test } from "node:test";
 import * as mp from "multiproc";
 import { waitFor } from "./helpers.js";
 import { REDIS_URL, skipWithoutRedis, startWorker, TASKS, testScope } from "./fixtures/cluster-harness.js";
+import { TaskKind } from "../src/wire/messages.ts";
 
 type Tasks = typeof import("./fixtures/cluster-tasks.mjs");
 const tasks = mp.tasksFrom<Tasks>(new URL(`file://${TASKS}`));
@@ -94,6 +96,36 @@ describe("cluster jobs that BullMQ gives up on, or that leave Redis unanswered",
     const alive = ws.find((w) => w !== dead)!;
     assert.equal(alive.child.exitCode, null, "one worker died, the other gave up on the job");
     assert.equal((await pool.apply(tasks.where, [1])).ppid, alive.pid);
+  });
+
+  test("the worker that fails a job reports it in its caller's results list (callers read no BullMQ event stream)", { timeout: 120_000 }, async () => {
+    const queue = newQueue("failed-report");
+    const ws = [track(await startWorker(queue, ["--max-stalled", "0"])), track(await startWorker(queue, ["--max-stalled", "0"]))];
+    // A caller by hand: its heartbeat, one job that kills the worker taking it, and its results list.
+    const { Queue } = await import("bullmq");
+    const { Redis } = await import("ioredis");
+    const { deserialize, serialize } = await import("node:v8");
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const q = new Queue(queue, { connection: redis });
+    try {
+      const caller = randomBytes(8).toString("hex");
+      await redis.set(`multiproc:${queue}:caller:${caller}`, "1", "PX", 120_000);
+      const spec = { kind: "module", module: "multiproc:test/fixtures/cluster-tasks.mjs", exportName: "killsItsWorker" };
+      const batch = { defs: [[1, spec]], ids: [7], fns: [1], kinds: [TaskKind.Apply], data: [[]] };
+      const jobId = `${caller}-1`;
+      await q.add("by-hand", { c: caller, p: serialize(batch).toString("base64") }, { jobId, removeOnComplete: true });
+      const popped = await redis.blpopBuffer(`multiproc:${queue}:results:${caller}`, 100);
+      assert.ok(popped, "a worker reported the failed job");
+      const report = deserialize(popped[1]) as { job: string; ids: number[]; failed?: string };
+      assert.equal(report.job, jobId);
+      assert.deepEqual(report.ids, []);
+      assert.match(report.failed ?? "", /stalled more than/);
+      assert.equal(await q.getJobState(jobId), "failed");
+      assert.equal(ws.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length, 1, "one worker died under the job");
+    } finally {
+      await q.close();
+      redis.disconnect();
+    }
   });
 
   test("a queued job removed from Redis (the dashboard, by hand) rejects its call with JobLostError", { timeout: 120_000 }, async () => {

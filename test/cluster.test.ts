@@ -4,7 +4,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as mp from "multiproc";
-import { cleanQueue, queueName, REDIS_URL, skipWithoutRedis, startWorker, stopWorkers, TASKS, type WorkerProcess } from "./fixtures/cluster-harness.js";
+import {
+  cleanQueue,
+  haveRedisServer,
+  privateRedis,
+  queueName,
+  REDIS_URL,
+  skipWithoutRedis,
+  startWorker,
+  stopWorkers,
+  TASKS,
+  type WorkerProcess,
+} from "./fixtures/cluster-harness.js";
 
 type Tasks = typeof import("./fixtures/cluster-tasks.mjs");
 const tasks = mp.tasksFrom<Tasks>(new URL(`file://${TASKS}`));
@@ -94,5 +105,44 @@ describe("cluster Pool across two multiproc workers", { skip }, () => {
     assert.throws(() => new (mp.cluster({ redis: REDIS_URL, queue }).Pool)({ initializer: tasks.square } as never), /initializer/);
     assert.throws(() => mp.cluster({ redis: "http://x", queue }), /redis:\/\//);
     assert.throws(() => mp.cluster({ redis: REDIS_URL, queue: "a b" }), /queue/);
+  });
+});
+
+describe("what a cluster job costs Redis", { skip: skip || (haveRedisServer() ? false : "redis-server is not installed: this test counts commands on a private one") }, () => {
+  test("per job: no MULTI for the reply, no event stream read by the caller, one look a second at a caller's heartbeat", { timeout: 120_000 }, async () => {
+    const redis = await privateRedis();
+    const queue = queueName("cost");
+    const worker = await startWorker(queue, [], {}, redis.url);
+    const { Redis } = await import("ioredis");
+    const stats = new Redis(redis.url);
+    try {
+      const calls = async () => {
+        const out = new Map<string, number>();
+        for (const m of (await stats.info("commandstats")).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out.set(m[1]!, Number(m[2]));
+        return out;
+      };
+      await using pool = new (mp.cluster({ redis: redis.url, queue }).Pool)(4);
+      assert.equal(await pool.apply(tasks.square, [2]), 4);
+      const before = await calls();
+      const started = Date.now();
+      const n = 60;
+      const results = await pool.map(tasks.where, Array.from({ length: n }, (_, i) => i), { chunksize: 1 });
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(results.length, n);
+      const after = await calls();
+      // Calls made inside scripts count too (BullMQ's own EXISTS, say), so only commands of ours are checked.
+      const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+      assert.equal(delta("xread") + delta("xreadgroup"), 0, "the caller reads no BullMQ event stream");
+      assert.equal(delta("multi"), 0, "replies are one script each, not a MULTI");
+      // A job carries one chunk, or several once the function has proved fast (batching.ts).
+      const jobs = delta("rpush"); // one per job, in the reply script
+      assert.ok(jobs >= 1 && jobs <= n, `${jobs} replies for ${n} chunks`);
+      assert.ok(delta("pttl") <= Math.ceil(seconds) + 1, `${delta("pttl")} looks at the caller's heartbeat in ${seconds} s: at most one a second`);
+      assert.ok(delta("blmpop") + delta("blpop") <= jobs + 1, `${delta("blmpop")} BLMPOPs for ${jobs} replies: at most one per reply`);
+    } finally {
+      stats.disconnect();
+      await stopWorkers(worker);
+      await redis.kill();
+    }
   });
 });

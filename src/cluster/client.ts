@@ -7,11 +7,16 @@
 //  - while Redis is away, calls wait; once it is back, jobs it lost are queued again; if it stays
 //    away longer than `unavailableTimeout`, every pending call rejects with ClusterConnectionError;
 //  - a job that leaves Redis unanswered (BullMQ failed it, or it was removed) rejects its tasks
-//    with a named error: the 'failed' event says so at once, a check of the caller's jobs every
-//    few seconds catches what events miss.
+//    with a named error: the worker that failed it says so at once through the results list, a
+//    check of the caller's jobs every few seconds catches what that misses.
+//
+// Per job the caller makes one round trip of its own (adding the job) and reads results with
+// one blocking BLMPOP per wake-up, however many are waiting. It reads no BullMQ event stream
+// (QueueEvents): that stream carries several events per job of every caller of the queue, and
+// reading it cost more CPU than everything else the caller does per job.
 
 import { randomBytes } from "node:crypto";
-import type { Queue, QueueEvents } from "bullmq";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Socket } from "node:net";
 import { CloneError, WorkerLostError } from "../errors.js";
@@ -61,8 +66,6 @@ interface Connections {
   cmd: Redis;
   blocker: Redis;
   queue: Queue;
-  events: QueueEvents;
-  eventsConn: Redis;
 }
 
 export class ClusterClient {
@@ -217,17 +220,16 @@ export class ClusterClient {
     // Tidying up is a courtesy: a Redis that is away does not keep the caller from closing.
     const briefly = (work: Promise<unknown>) => Promise.race([work.catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
     await briefly(conns.cmd.del(this.#keys.caller(this.callerId), this.#keys.results(this.callerId)));
-    await briefly(Promise.allSettled([conns.events.close(), conns.queue.close()]));
+    await briefly(conns.queue.close());
     // A close that could not finish (no Redis) leaves BullMQ's own connections retrying: cut them.
-    await briefly(Promise.allSettled([conns.events.disconnect(), conns.queue.disconnect()]));
+    await briefly(conns.queue.disconnect());
     disconnectQuietly(conns.cmd);
-    disconnectQuietly(conns.eventsConn);
   }
 
   // ---- connections ------------------------------------------------------------------------
 
   async #connect(): Promise<Connections> {
-    const { Queue, QueueEvents } = await import("bullmq");
+    const { Queue } = await import("bullmq");
     const cmd = await connectRedis(this.#config.target, `multiproc-caller-${this.callerId}`, () => this.#closed);
     cmd.on("error", (e: Error) => this.#onError(e));
     cmd.on("ready", () => this.#onUp(cmd));
@@ -236,15 +238,9 @@ export class ClusterClient {
     const blocker = cmd.duplicate();
     blocker.on("error", () => {});
     blocker.on("connect", () => this.#applyRefs());
-    const eventsConn = cmd.duplicate();
-    eventsConn.on("error", () => {});
-    eventsConn.on("connect", () => this.#applyRefs());
     const queue = new Queue(this.#config.queue, { connection: cmd });
     queue.on("error", () => {});
-    const events = new QueueEvents(this.#config.queue, { connection: eventsConn });
-    events.on("error", () => {});
-    events.on("failed", ({ jobId, failedReason }) => this.#onJobFailed(jobId, failedReason));
-    this.#conns = { cmd, blocker, queue, events, eventsConn };
+    this.#conns = { cmd, blocker, queue };
     if (this.#closed) {
       await this.#teardown(this.#conns);
       throw new ClusterConnectionError("The cluster pool was closed");
@@ -256,7 +252,7 @@ export class ClusterClient {
     this.#timers.push(setInterval(() => void this.#checkJobs(cmd).catch(() => {}), JOB_CHECK_MS));
     for (const t of this.#timers) t.unref();
     await this.#heartbeat(cmd);
-    await events.waitUntilReady();
+    await queue.waitUntilReady();
     await this.#refreshRegistry(cmd);
     return this.#conns;
   }
@@ -317,7 +313,7 @@ export class ClusterClient {
     const conns = this.#conns;
     if (!conns) return;
     const ref = this.#referenced.size > 0 && !this.#closed;
-    for (const conn of [conns.cmd, conns.blocker, conns.eventsConn]) {
+    for (const conn of [conns.cmd, conns.blocker]) {
       const stream = (conn as unknown as { stream?: Socket }).stream;
       if (stream && typeof stream.ref === "function") {
         if (ref) stream.ref();
@@ -346,7 +342,10 @@ export class ClusterClient {
     if (accepted.length === 0) return;
     for (const job of accepted) job.added = true;
     try {
-      await conns.queue.addBulk(accepted.map((j) => ({ name: j.name, data: j.data, opts: { ...JOB_OPTIONS, jobId: j.id } })));
+      // One job (a slow function's, sent as a lane frees) by add(): addBulk builds an ioredis
+      // Pipeline, which copies every script BullMQ defined on the connection into it.
+      if (accepted.length === 1) await conns.queue.add(accepted[0]!.name, accepted[0]!.data, { ...JOB_OPTIONS, jobId: accepted[0]!.id });
+      else await conns.queue.addBulk(accepted.map((j) => ({ name: j.name, data: j.data, opts: { ...JOB_OPTIONS, jobId: j.id } })));
     } catch (error) {
       for (const job of accepted) this.#fail(job, error);
     }
@@ -373,22 +372,37 @@ export class ClusterClient {
     return null;
   }
 
+  /**
+   * Wait for results and take all that are there (up to RESULTS_PER_POP) in one BLMPOP (Redis 7);
+   * on an older Redis, a BLPOP for the first and an LPOP for the rest.
+   */
   async #readResults(blocker: Redis): Promise<void> {
     const key = this.#keys.results(this.callerId);
+    let blmpop = true;
     while (!this.#closed) {
       try {
+        if (blmpop) {
+          const popped = (await blocker.callBuffer("BLMPOP", 0, 1, key, "LEFT", "COUNT", RESULTS_PER_POP)) as [Buffer, Buffer[]] | null;
+          if (popped) for (const bytes of popped[1]) this.#onResults(decodeResults(bytes));
+          continue;
+        }
         const first = await blocker.blpopBuffer(key, 0);
         if (first) this.#onResults(decodeResults(first[1]));
         const more = await blocker.lpopBuffer(key, RESULTS_PER_POP);
         if (more) for (const bytes of more) this.#onResults(decodeResults(bytes));
-      } catch {
+      } catch (error) {
         if (this.#closed) return;
+        if (blmpop && /unknown command/i.test((error as Error).message)) {
+          blmpop = false;
+          continue;
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     }
   }
 
   #onResults(results: RemoteResults): void {
+    if (results.failed !== undefined) return this.#onJobFailed(results.job, results.failed);
     const job = this.#inflight.get(results.job);
     if (!job) return; // answered already, or cancelled: a duplicate
     this.#inflight.delete(job.id);
@@ -398,7 +412,8 @@ export class ClusterClient {
 
   /**
    * BullMQ gave up on a job: its workers died under it more than maxStalledCount times in a row
-   * (or a worker failed it outright). Its tasks fail with WorkerLostError, and like a local
+   * (or a worker failed it outright). The worker that failed it says so (worker-service.ts), or
+   * #checkJobs finds it failed. Its tasks fail with WorkerLostError, and like a local
    * worker's death that counts against `retries`: with retries left, they run again as new jobs.
    */
   #onJobFailed(jobId: string, reason: string): void {
@@ -416,8 +431,8 @@ export class ClusterClient {
 
   /**
    * Every JOB_CHECK_MS: are the caller's queued and running jobs still in Redis? One pipelined
-   * HMGET for them all. A failed one whose 'failed' event was missed (QueueEvents was
-   * reconnecting, or its trimmed stream dropped it) fails as #onJobFailed does; one missing on two
+   * HMGET for them all. A failed one whose report was missed (the worker that failed it could
+   * not reach Redis, or died) fails as #onJobFailed does; one missing on two
    * checks in a row without a reconnection between (its answer, pushed before BullMQ removed it,
    * would have arrived long since) was removed unanswered: JobLostError.
    */

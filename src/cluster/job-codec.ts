@@ -5,7 +5,7 @@
 //
 //   caller                     Redis                          multiproc worker
 //   encodeJob -> queue.add  -> bull:<queue>:wait  -> Worker -> decodeJob -> local Pool
-//   decodeResults <- BLPOP  <- multiproc:<queue>:results:<caller> <- RPUSH <- encodeResults
+//   decodeResults <- BLMPOP <- multiproc:<queue>:results:<caller> <- RPUSH <- encodeResults
 
 import { deserialize, serialize } from "node:v8";
 import type { WireError } from "../wire/errors.js";
@@ -33,6 +33,8 @@ export interface JobData {
 export interface RemoteResults extends WireResults {
   job: string;
   busyMs: number;
+  /** BullMQ failed the job, for this reason (no results then): the worker that failed it says so. */
+  failed?: string;
 }
 
 /** A pool message that runs tasks, as a batch (the one-task form unfolded); undefined for other messages. */

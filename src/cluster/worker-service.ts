@@ -6,6 +6,12 @@
 // named portably (module-identity.ts); inline functions only with --allow-inline and an authkey;
 // with an authkey, only jobs signed with it. Anything else is refused, reported to the caller as
 // a ForbiddenTaskError and logged, never run. Jobs of a caller that is gone are dropped.
+//
+// Per job it costs Redis two round trips of its own besides BullMQ's (which finishes a job and
+// fetches the next in one): the reply (one script: RPUSH and PEXPIRE) and, at most once a second
+// per caller, a look at the caller's heartbeat. A job BullMQ fails (its workers died under it
+// too often) is reported to its caller through the same results list, so callers need no
+// QueueEvents stream reader.
 
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -50,6 +56,18 @@ const SWEEP_MS = 5000;
 const SWEEP_JOBS = 5000;
 /** A results list nobody reads (its caller died) expires. */
 const RESULTS_TTL_MS = 10 * 60 * 1000;
+/**
+ * How long a caller seen alive is taken to still be (never longer than its heartbeat's remaining
+ * TTL): one PTTL a second per caller instead of one EXISTS per job. A caller that closes deletes
+ * its heartbeat; its jobs still queued may then run for up to this long before they are dropped
+ * (their results expire unread).
+ */
+const CALLER_SEEN_MS = 1000;
+/** The reply: push a job's results and keep the list from outliving its caller, in one round trip. */
+const REPLY_SCRIPT = `redis.call("RPUSH", KEYS[1], ARGV[1])
+return redis.call("PEXPIRE", KEYS[1], ARGV[2])`;
+
+type ReplyCommand = (key: string, results: Buffer, ttlMs: number) => Promise<unknown>;
 
 export class WorkerService {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -58,6 +76,8 @@ export class WorkerService {
   readonly #allowed = new Map<string, string>(); // portable id -> local file URL
   readonly #running = new Map<string, AbortController>();
   readonly #inline = new Map<string, Fn>();
+  /** Caller id -> Date.now() until which it is taken to be alive (CALLER_SEEN_MS). */
+  readonly #callersSeen = new Map<string, number>();
   readonly #log: (line: string) => void;
   #pool: Pool | undefined;
   #worker: Worker | undefined;
@@ -99,6 +119,7 @@ export class WorkerService {
    */
   async start(): Promise<void> {
     const cmd = (this.#cmd = await connectRedis(this.#opts.target, `multiproc-worker-${this.id}`));
+    cmd.defineCommand("multiprocReply", { numberOfKeys: 1, lua: REPLY_SCRIPT });
     try {
       await new Promise<void>((resolve, reject) => {
         const onError = (error: Error) => {
@@ -144,6 +165,7 @@ export class WorkerService {
       maxStalledCount: this.#opts.maxStalled ?? 5,
     });
     this.#worker.on("error", (e) => this.#log(`multiproc worker: ${e.message}`));
+    this.#worker.on("failed", (job, error) => void this.#onFailed(job, error).catch(() => {}));
     await this.#worker.waitUntilReady();
     this.#log(
       `multiproc worker ${this.id}: serving queue "${queue}" at ${redactedUrl(target.url)} with ${processes} processes; ` +
@@ -179,6 +201,8 @@ export class WorkerService {
   }
 
   async #register(): Promise<void> {
+    const now = Date.now();
+    for (const [caller, until] of this.#callersSeen) if (until <= now) this.#callersSeen.delete(caller);
     const info: WorkerInfo = {
       id: this.id,
       host: hostname(),
@@ -230,8 +254,7 @@ export class WorkerService {
       this.#log(`multiproc worker: job ${jobId} is not a multiproc job; refused`);
       return;
     }
-    const cmd = this.#cmd!;
-    if ((await cmd.exists(this.#keys.caller(data.c))) === 0) {
+    if (!(await this.#callerAlive(data.c))) {
       this.dropped++;
       this.#log(`multiproc worker: job ${jobId} dropped: its caller is gone`);
       return;
@@ -272,6 +295,32 @@ export class WorkerService {
     }
   }
 
+  /** Whether the caller's heartbeat is there: asked at most once per CALLER_SEEN_MS per caller. */
+  async #callerAlive(caller: string): Promise<boolean> {
+    const now = Date.now();
+    const until = this.#callersSeen.get(caller);
+    if (until !== undefined && now < until) return true;
+    // PTTL: -2 when the key is gone, -1 when it has no expiry (kept by hand), else the ms it has left.
+    const ttl = await this.#cmd!.pttl(this.#keys.caller(caller));
+    if (ttl === -2) {
+      this.#callersSeen.delete(caller);
+      return false;
+    }
+    this.#callersSeen.set(caller, now + (ttl < 0 ? CALLER_SEEN_MS : Math.min(ttl, CALLER_SEEN_MS)));
+    return true;
+  }
+
+  /**
+   * BullMQ failed a job (it stalled more than --max-stalled times: its workers died under it; or
+   * its processing threw): tell its caller through its results list, where it rejects the job's
+   * tasks with WorkerLostError. The caller's periodic check of its jobs catches a report lost here.
+   */
+  async #onFailed(job: Job | undefined, error: Error): Promise<void> {
+    const data = job?.data as JobData | undefined;
+    if (!job?.id || !data || typeof data.c !== "string") return;
+    await this.#push(data.c, { job: job.id, ids: [], values: [], busyMs: 0, failed: error.message || String(error) });
+  }
+
   async #refuse(caller: string, jobId: string, batch: RemoteBatch, why: string): Promise<void> {
     this.refused++;
     this.#log(`multiproc worker: refused ${why}`);
@@ -279,8 +328,14 @@ export class WorkerService {
   }
 
   async #reply(caller: string, results: RemoteResults): Promise<void> {
-    const key = this.#keys.results(caller);
-    await this.#cmd!.multi().rpush(key, encodeResults(results)).pexpire(key, RESULTS_TTL_MS).exec();
+    await this.#push(caller, results);
+  }
+
+  async #push(caller: string, results: RemoteResults): Promise<void> {
+    // One script, not MULTI: ioredis builds a Pipeline for a MULTI, copying every script BullMQ
+    // defined on the connection (~50) into it, which cost more CPU than the round trip.
+    const reply = (this.#cmd as unknown as { multiprocReply: ReplyCommand }).multiprocReply;
+    await reply.call(this.#cmd, this.#keys.results(caller), encodeResults(results), RESULTS_TTL_MS);
   }
 
   /** A signed inline function, as the function object the local pool sends on by source. */
