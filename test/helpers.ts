@@ -36,13 +36,21 @@ export function threadCount(): number {
   return Number(/Threads:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))![1]);
 }
 
-export async function waitFor(check: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `check` until it passes. A hang guard, never a bound: the wait lasts at least
+ * HANG_GUARD_MS whatever `timeoutMs` a test gives (the larger wins), because on a busy machine
+ * a worker's start alone took more than 10 s (a loaded run of the suite).
+ */
+export async function waitFor(check: () => boolean, timeoutMs = HANG_GUARD_MS, what = "condition"): Promise<void> {
+  const deadline = Date.now() + Math.max(timeoutMs, HANG_GUARD_MS);
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** How long a "never hangs" wait in a test lasts at least: only a real hang exceeds it. */
+export const HANG_GUARD_MS = 120_000;
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -19,9 +19,13 @@ for (const context of CONTEXTS) {
         p.start();
         childEnd.close(); // Python's idiom: the parent's copy of the child's end, closed at once
         let n = 0;
-        for (let i = 0; i < 100; i++) {
-          await parentEnd.send(n);
-          n = await parentEnd.recv({ timeout: 10 });
+        try {
+          for (let i = 0; i < 100; i++) {
+            await parentEnd.send(n);
+            n = await parentEnd.recv({ timeout: 120 }); // a hang guard (the first includes the worker's start), not a bound
+          }
+        } finally {
+          if (n !== 100) p.kill(); // failed: a worker left waiting would keep this file's process alive for ever
         }
         assert.equal(n, 100);
         await parentEnd.send(-1);
@@ -58,7 +62,7 @@ for (const context of CONTEXTS) {
       p.start();
       writer.close();
       const got = [];
-      for (let i = 0; i < items.length; i++) got.push(await reader.recv({ timeout: 20 }));
+      for (let i = 0; i < items.length; i++) got.push(await reader.recv({ timeout: 120 })); // a hang guard
       assert.deepEqual(got, items);
       await p.join();
       await assert.rejects(reader.recv(), mp.EOFError);

@@ -155,7 +155,7 @@ for (const context of CONTEXTS) {
       const w = new Worker(q, 10, total, new ctx.Lock());
       w.start();
       const got: unknown[] = [];
-      for (let i = 0; i < 11; i++) got.push(await q.get({ timeout: 10 }));
+      for (let i = 0; i < 11; i++) got.push(await q.get({ timeout: 120 })); // a hang guard (the first includes the worker's start)
       await w.join();
       assert.equal(w.exitCode, 0);
       assert.deepEqual(got.slice(0, 10), [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);

@@ -118,7 +118,7 @@ for (const context of CONTEXTS) {
       const words = ["alpha", "beta", "gamma", "delta"];
       assert.deepEqual(await pool.map(tasks.report, words), [5, 4, 5, 5]);
       const seen = [];
-      for (const _ of words) seen.push(await q.get({ timeout: 5 }));
+      for (const _ of words) seen.push(await q.get({ timeout: 120 })); // a hang guard
       assert.deepEqual(seen.sort(), [...words].sort());
     });
 
@@ -179,14 +179,14 @@ for (const context of CONTEXTS) {
         await assert.rejects(q.joinThread(), mp.BrokenQueueError);
         assert.equal((await warned as Error & { code?: string }).code, "MULTIPROC_QUEUE_FEED_FAILED");
         await assert.rejects(q.put(new Uint8Array(1)), mp.BrokenQueueError);
-        await assert.rejects(q.get({ timeout: 5 }), mp.BrokenQueueError);
+        await assert.rejects(q.get({ timeout: 60 }), mp.BrokenQueueError);
         const bounded = new mp.Queue<Uint8Array>(5, { context, capacity: 64 });
         const b = new mp.Process({ context, target: tasks.putBig, args: [bounded, 100_000] });
         b.start();
         await waitFor(() => !bounded.empty(), 10_000, "the big put to start");
         b.kill();
         await b.join();
-        await assert.rejects(bounded.put(new Uint8Array(1), { timeout: 5 }), mp.BrokenQueueError);
+        await assert.rejects(bounded.put(new Uint8Array(1), { timeout: 60 }), mp.BrokenQueueError);
       });
     }
 
@@ -311,7 +311,7 @@ for (const context of CONTEXTS) {
       await sleep(300);
       assert.equal(p.exitCode, null, "the child waits for its buffer to reach the ring");
       const got = [];
-      for (let i = 0; i < 5000; i++) got.push(await q.get({ timeout: 10 }));
+      for (let i = 0; i < 5000; i++) got.push(await q.get({ timeout: 120 })); // a hang guard
       assert.deepEqual(got, range(5000));
       await p.join();
       assert.equal(p.exitCode, 0);
@@ -323,7 +323,7 @@ for (const context of CONTEXTS) {
       await pool.apply(tasks.putMany, [q, 5000, "put"]);
       pool.close(); // the worker gets "exit" now, with most of its items still buffered
       const got = [];
-      for (let i = 0; i < 5000; i++) got.push(await q.get({ timeout: 10 }));
+      for (let i = 0; i < 5000; i++) got.push(await q.get({ timeout: 120 })); // a hang guard
       assert.deepEqual(got, range(5000));
       await pool.join();
     });

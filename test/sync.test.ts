@@ -253,7 +253,7 @@ for (const context of CONTEXTS) {
       const seen: number[] = [];
       await cond.withLock(async () => {
         while (seen.length < 10) {
-          assert.ok(await cond.waitFor(() => count.value > seen.length, 10));
+          assert.ok(await cond.waitFor(() => count.value > seen.length, 120)); // a hang guard (the first includes the worker's start)
           while (seen.length < count.value) seen.push(items.get(seen.length));
         }
       });
