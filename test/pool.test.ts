@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { setImmediate as turn } from "node:timers/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as mp from "multiproc";
-import { CONTEXTS, liveChildren, sleep, waitFor } from "./helpers.ts";
+import { CONTEXTS, HANG_GUARD_MS, liveChildren, sleep, waitFor } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/tasks.ts")>(new URL("./fixtures/tasks.ts", import.meta.url));
 
@@ -125,6 +129,38 @@ for (const context of CONTEXTS) {
       for (let i = 0; i < 6; i++) counts.push(await pool.apply(tasks.countCalls));
       assert.deepEqual(counts, [1, 2, 1, 2, 1, 2]);
     });
+
+    // The last tasks a worker is given (maxTasksPerChild) may wait in it for their function's
+    // import while the task before them runs: when that one ends, the worker must not take its
+    // "exit" for "idle". Deterministic: task A runs until the worker has received "exit" (which
+    // the pool sends right after B), and B's import waits for a file written once A is answered.
+    for (const shape of ["applyAsync", "map chunks"] as const) {
+      it(`maxTasksPerChild: a worker runs the tasks it was given that wait for an import before it exits (${shape})`, { timeout: 2 * HANG_GUARD_MS }, async () => {
+        const dir = mkdtempSync(join(tmpdir(), "mp-gate-"));
+        const gate = join(dir, "open");
+        writeFileSync(gate, "");
+        const gated = mp.tasksFrom<typeof import("./fixtures/gated-import.ts")>(
+          `${new URL("./fixtures/gated-import.ts", import.meta.url).href}?gate=${encodeURIComponent(gate)}`,
+        );
+        const quota = shape === "applyAsync" ? 3 : 4;
+        try {
+          await using pool = new mp.Pool({ processes: 1, context, maxTasksPerChild: quota });
+          // The first worker: the pool learns that double is quick, so it sends one behind a running task.
+          assert.deepEqual(await pool.map(gated.double, [1, 2, 3, 4].slice(0, quota), { chunksize: 1 }), [2, 4, 6, 8].slice(0, quota));
+          rmSync(gate); // the next worker's import of gated-import.ts waits
+          assert.equal(await pool.apply(tasks.untilToldToExit, [false]), false); // defines A's function in the second worker
+          const a = pool.applyAsync(tasks.untilToldToExit, [true]); // A
+          await turn(); // A leaves alone: a batch of A and B would wait for B's import as a whole
+          const b = shape === "applyAsync" ? pool.applyAsync(gated.double, [5]).get() : pool.map(gated.double, [5, 6, 7, 8, 9], { chunksize: 1 });
+          await a; // true when B was sent while A ran (the case of interest); false if the pool waited for A
+          writeFileSync(gate, "");
+          assert.deepEqual(await b, shape === "applyAsync" ? 10 : [10, 12, 14, 16, 18]);
+          assert.deepEqual(await pool.map(gated.double, [1, 2], { chunksize: 1 }), [2, 4]);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
 
     it("an error thrown in a task arrives whole: class, message, stack, cause, own properties", async () => {
       await using pool = new mp.Pool({ processes: 1, context });

@@ -30,7 +30,9 @@ export interface LifecycleParts {
 export class Lifecycle {
   /** The initializer is running: an "exit" (close() right after the pool was created) waits for it, as in Python. */
   private initializing = false;
+  /** The parent said "exit": exit once nothing is in hand (exitIfIdle). */
   private exitWhenIdle = false;
+  private exiting = false;
   private saidGoodbye = false;
   private readonly exit: (code: number) => void;
 
@@ -56,7 +58,7 @@ export class Lifecycle {
       channel.post({ t: "init-error", error: serializeError(error) });
     } finally {
       this.initializing = false;
-      if (this.exitWhenIdle && !this.parts.runner.busy && this.parts.inbox.empty) this.exitWhenFlushed(0);
+      this.exitIfIdle();
     }
   }
 
@@ -84,13 +86,25 @@ export class Lifecycle {
   /** The parent asks this worker to exit once the tasks it was sent are done. */
   exitRequested(): void {
     logDebug("worker got the exit message -- exiting when idle");
-    if (!this.parts.runner.busy && !this.initializing && this.parts.inbox.empty) this.exitWhenFlushed(0);
     this.exitWhenIdle = true;
+    this.exitIfIdle();
   }
 
-  /** The runner ran out of tasks. */
+  /** The runner ran out of tasks (a message may still wait in the inbox for an import). */
   runnerIdle(): void {
-    if (this.exitWhenIdle) this.exitWhenFlushed(0);
+    this.exitIfIdle();
+  }
+
+  /**
+   * The one place that decides a pool worker's exit: asked to, and nothing in hand: no
+   * initializer running, no task running or queued in the runner, no message waiting for an
+   * import (maxTasksPerChild's last tasks may: the runner goes idle before they arrive in it).
+   */
+  private exitIfIdle(): void {
+    const { runner, inbox } = this.parts;
+    if (!this.exitWhenIdle || this.exiting || this.initializing || runner.busy || !inbox.empty) return;
+    this.exiting = true;
+    this.exitWhenFlushed(0);
   }
 
   /**

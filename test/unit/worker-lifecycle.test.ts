@@ -46,6 +46,22 @@ describe("worker Lifecycle", () => {
     assert.deepEqual(exits, []);
   });
 
+  it("the runner going idle while a message waits for an import: not yet; once it has run: exit, once", async () => {
+    const { life, exits, runner, inbox } = setup();
+    runner.busy = true;
+    inbox.empty = false;
+    life.exitRequested();
+    runner.busy = false;
+    life.runnerIdle();
+    await turn();
+    assert.deepEqual(exits, []);
+    inbox.empty = true; // the import is done: the message went to the runner, which ran it
+    life.runnerIdle();
+    life.runnerIdle();
+    await turn();
+    assert.deepEqual(exits, [0]);
+  });
+
   it("dying: results held go first, then the running task, and only the first reason", () => {
     const { life, posted, runner } = setup();
     runner.current = 42;
