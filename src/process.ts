@@ -72,10 +72,15 @@ export class Process<A extends unknown[] = unknown[]> {
   name: string;
   daemon: boolean;
   readonly context: ContextName;
-  /** null when a subclass overrides run(): its class is prepared at start(). */
-  readonly #target: PreparedFunction | null;
-  readonly #args: A;
-  readonly #options: ProcessOptions<A>;
+  /**
+   * What the worker calls: the target as given, as prepared (null when a subclass overrides
+   * run(): its class is prepared at start()), and its args. start() lets go of it once the worker
+   * has it, as Python's start() deletes _target, _args and _kwargs: a Manager proxy or a large
+   * value among the args is released when the caller drops it, not when this object is collected.
+   */
+  #call: { target: ProcessOptions<A>["target"]; prepared: PreparedFunction | null; args: A } | null;
+  /** How the worker is spawned. */
+  readonly #spawnOptions: Pick<ProcessOptions<A>, "execArgv" | "env" | "maxHeapMb">;
   #handle: WorkerHandle | null = null;
   #exitCode: number | null = null;
   #exited: Promise<void> | null = null;
@@ -113,11 +118,11 @@ export class Process<A extends unknown[] = unknown[]> {
     if (target !== undefined && typeof target !== "function" && !(typeof target === "object" && target !== null)) {
       throw new TypeError(`Process: target must be a function (or a module reference from mp.tasksFrom()), got ${target === null ? "null" : typeof target}`);
     }
-    this.#target = runOverridden ? null : prepareFunction(target ?? doNothing, "Process");
+    const prepared = runOverridden ? null : prepareFunction(target ?? doNothing, "Process");
     if (args !== undefined && !Array.isArray(args)) throw new TypeError(`Process: args must be an array, got ${typeof args}`);
     if (name !== undefined && typeof name !== "string") throw new TypeError(`Process: name must be a string`);
-    this.#args = (args ?? []) as A;
-    this.#options = options;
+    this.#call = { target, prepared, args: (args ?? []) as A };
+    this.#spawnOptions = { execArgv: options.execArgv, env: options.env, maxHeapMb: options.maxHeapMb };
     this.name = name ?? `Process-${++counter}`;
     this.daemon = daemon ?? currentProcess().daemon;
     this.context = resolveContext(options.context, "Process").name;
@@ -127,30 +132,36 @@ export class Process<A extends unknown[] = unknown[]> {
    * What the process does. Override it in a subclass, as in Python: start() then runs your run()
    * in the worker, on a copy of this object. Called directly, this one calls the target here, in
    * this process, as Python's does, and returns what it returns. In the worker, what run()
-   * returns is ignored (awaited first if it is a promise).
+   * returns is ignored (awaited first if it is a promise). After start() it throws
+   * ProcessStateError: start() gave the target and args to the worker and let go of them here
+   * (Python's run() then raises AttributeError).
    */
   run(): unknown {
-    const target = this.#options.target;
+    if (!this.#call) {
+      throw new ProcessStateError(`Process ${this.name}: run() after start(): the target and args went to the worker, and start() let go of them here, as Python's does`);
+    }
+    const { target, args } = this.#call;
     if (target === undefined) return undefined;
-    if (!isTaskRef(target)) return target(...this.#args);
+    if (!isTaskRef(target)) return target(...args);
     const { url, exportName } = target[kTaskRef];
-    return import(url).then((mod: Record<string, (...args: A) => unknown>) => mod[exportName]!(...this.#args));
+    return import(url).then((mod: Record<string, (...args: A) => unknown>) => mod[exportName]!(...args));
   }
 
   /** Start the worker and run the target, or the subclass's run(), in it. */
   start(): void {
     this.#checkOpen();
-    if (this.#handle) throw new ProcessStateError(`Process ${this.name}: cannot start a process twice`);
+    if (this.#handle || !this.#call) throw new ProcessStateError(`Process ${this.name}: cannot start a process twice`);
     const where = `Process ${this.name}`;
-    if (this.#target && this.run !== Process.prototype.run) {
+    const { prepared, args: callArgs } = this.#call;
+    if (prepared && this.run !== Process.prototype.run) {
       throw new TypeError(`${where}: run must be a method of the class (run() { ... }), not a property set on the instance`);
     }
     let target: FnSpec;
     let args: unknown[];
     let revive: boolean;
-    if (this.#target) {
-      target = this.#target.spec;
-      ({ value: args, found: revive } = this.#encode(this.#args, "args"));
+    if (prepared) {
+      target = prepared.spec;
+      ({ value: args, found: revive } = this.#encode(callArgs, "args"));
     } else {
       target = prepareProcessClass(Object.getPrototypeOf(this) as object, Process.prototype, parentOnly, where);
       const data = this.#encode(instanceData(this, processFields, where), "this");
@@ -166,6 +177,7 @@ export class Process<A extends unknown[] = unknown[]> {
       this.#giveBack();
       throw error;
     }
+    this.#call = null;
     active.add(this as unknown as Process<unknown[]>);
     this.#handle.send({ t: "process", name: this.name, target, args, revive, daemon: this.daemon, parentName: currentProcess().name, log: loggingForWorkers() });
     if (this.daemon) this.#handle.unref();
@@ -174,9 +186,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #spawn(spawn: SpawnWorker, onExit: () => void): WorkerHandle {
     return spawn({
       name: this.name,
-      execArgv: this.#options.execArgv,
-      env: this.#options.env,
-      maxHeapMb: this.#options.maxHeapMb,
+      ...this.#spawnOptions,
       onMessage: () => {},
       onExit: (info) => {
         this.#exitCode = exitCodeOf(info, this.#stopSignal);

@@ -61,6 +61,25 @@ for (const context of CONTEXTS) {
       await untilAfterGc(async () => (await refsOf(manager, id)) === undefined, "the worker's reference is released with it");
     });
 
+    it("a proxy passed to a Process is freed once the process has exited and the caller drops it, while the Process object lives on", async () => {
+      await using manager = await mp.Manager({ context });
+      let d: mp.DictProxy<string, number> | null = await manager.dict<string, number>({ x: 42 });
+      const id = d.id;
+      const out = new mp.Value("i", 0, { context });
+      const p = new mp.Process({
+        target: async (dict: mp.DictProxy<string, number>, v: mp.Value<"i">) => void (v.value = (await dict.get("x"))!),
+        args: [d, out],
+        context,
+      });
+      p.start(); // Python's start() deletes _args: the Process holds no proxy from here on
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      assert.equal(out.value, 42);
+      d = null;
+      await untilAfterGc(async () => (await refsOf(manager, id)) === undefined, "the dict is freed while the Process lives");
+      assert.equal(p.exitCode, 0);
+    });
+
     it("a proxy stored in a managed list keeps its object alive (pinned) after every proxy to it is dropped", async () => {
       await using manager = await mp.Manager({ context });
       const outer = await manager.list<mp.DictProxy<string, number>>();

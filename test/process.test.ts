@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as mp from "multiproc";
-import { CONTEXTS, describePid, isRunning, liveChildren, waitFor } from "./helpers.ts";
+import { CONTEXTS, HANG_GUARD_MS, describePid, isRunning, liveChildren, waitFor } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/tasks.ts")>(new URL("./fixtures/tasks.ts", import.meta.url));
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
@@ -33,6 +35,31 @@ for (const context of CONTEXTS) {
       assert.equal(p.exitCode, 0);
       assert.equal(p.isAlive(), false);
       assert.ok(!mp.activeChildren().includes(p as never));
+    });
+
+    it("start() lets go of the target and args, as Python's deletes _target and _args: an argument is collected while the Process lives on; run() then throws", async () => {
+      setFlagsFromString("--expose-gc");
+      const gc = runInNewContext("gc") as () => void;
+      let arg: number[] | null = [1, 2, 3];
+      const ref = new WeakRef(arg);
+      const p = new mp.Process({ target: (a: number[]) => a.length, args: [arg], context });
+      arg = null;
+      p.start();
+      await p.join();
+      // deref() keeps its target alive until the end of the job it runs in: collect in another one.
+      const tick = () => new Promise((r) => setTimeout(r, 20));
+      let collected = false;
+      for (const deadline = Date.now() + HANG_GUARD_MS; !collected && Date.now() < deadline; ) {
+        await tick();
+        gc();
+        await tick();
+        collected = ref.deref() === undefined;
+      }
+      assert.ok(collected, "the argument is still held");
+      assert.equal(p.exitCode, 0);
+      assert.throws(() => p.run(), { name: "ProcessStateError", message: /run\(\) after start\(\)/ });
+      assert.throws(() => p.start(), { name: "ProcessStateError", message: /twice/ });
+      assert.match(String(p), /stopped exitcode=0/);
     });
 
     it("two processes sleeping 1 s each sleep at the same time (their recorded intervals overlap)", async () => {
