@@ -95,16 +95,20 @@ export function encodeShareables<T>(value: T, sending?: Sending, admit?: (v: Sha
     if (Array.isArray(v)) {
       let copy: unknown[] | null = null;
       for (let i = 0; i < v.length; i++) {
-        const e = walk(v[i], depth + 1);
-        if (e !== v[i]) (copy ??= v.slice())[i] = e;
+        const before = v[i];
+        if (typeof before !== "object" || before === null) continue; // most elements: no call
+        const e = walk(before, depth + 1);
+        if (e !== before) (copy ??= v.slice())[i] = e;
       }
       return copy ?? v;
     }
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return v;
     let copy: Record<string, unknown> | null = null;
-    for (const key of Object.keys(v)) {
+    for (const key in v) {
+      // for...in allocates no key array; a plain object's prototype (checked above) adds no keys
       const before = (v as Record<string, unknown>)[key];
+      if (typeof before !== "object" || before === null) continue;
       const e = walk(before, depth + 1);
       if (e !== before) (copy ??= { ...(v as Record<string, unknown>) })[key] = e;
     }
