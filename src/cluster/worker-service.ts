@@ -78,6 +78,8 @@ export class WorkerService {
   readonly #inline = new Map<string, Fn>();
   /** Caller id -> Date.now() until which it is taken to be alive (CALLER_SEEN_MS). */
   readonly #callersSeen = new Map<string, number>();
+  /** A look at a caller's heartbeat under way: the jobs taken meanwhile share it. */
+  readonly #callersAsked = new Map<string, Promise<boolean>>();
   readonly #log: (line: string) => void;
   #pool: Pool | undefined;
   #worker: Worker | undefined;
@@ -295,11 +297,23 @@ export class WorkerService {
     }
   }
 
-  /** Whether the caller's heartbeat is there: asked at most once per CALLER_SEEN_MS per caller. */
-  async #callerAlive(caller: string): Promise<boolean> {
-    const now = Date.now();
+  /**
+   * Whether the caller's heartbeat is there: asked at most once per CALLER_SEEN_MS per caller, and
+   * once at a time (the jobs taken together at the start of a map would each have asked).
+   */
+  #callerAlive(caller: string): Promise<boolean> | true {
     const until = this.#callersSeen.get(caller);
-    if (until !== undefined && now < until) return true;
+    if (until !== undefined && Date.now() < until) return true;
+    let asking = this.#callersAsked.get(caller);
+    if (!asking) {
+      asking = this.#askCaller(caller).finally(() => this.#callersAsked.delete(caller));
+      this.#callersAsked.set(caller, asking);
+    }
+    return asking;
+  }
+
+  async #askCaller(caller: string): Promise<boolean> {
+    const now = Date.now();
     // PTTL: -2 when the key is gone, -1 when it has no expiry (kept by hand), else the ms it has left.
     const ttl = await this.#cmd!.pttl(this.#keys.caller(caller));
     if (ttl === -2) {
