@@ -7,9 +7,9 @@
 // with an authkey, only jobs signed with it. Anything else is refused, reported to the caller as
 // a ForbiddenTaskError and logged, never run. Jobs of a caller that is gone are dropped.
 //
-// Per job it costs Redis two round trips of its own besides BullMQ's (which finishes a job and
-// fetches the next in one): the reply (one script: RPUSH and PEXPIRE) and, at most once a second
-// per caller, a look at the caller's heartbeat. A job BullMQ fails (its workers died under it
+// Per job it adds no round trip of its own to BullMQ's (which finishes a job and fetches the next
+// in one): the reply (one script: RPUSH and PEXPIRE) travels in the same write as BullMQ's
+// completion of the job, and the caller's heartbeat is looked at once a second per caller at most. A job BullMQ fails (its workers died under it
 // too often) is reported to its caller through the same results list, so callers need no
 // QueueEvents stream reader.
 
@@ -159,6 +159,7 @@ export class WorkerService {
     const lockDuration = this.#opts.lockMs ?? 2000;
     const workerConn = (this.#workerConn = cmd.duplicate());
     workerConn.on("error", () => {});
+    workerConn.defineCommand("multiprocReply", { numberOfKeys: 1, lua: REPLY_SCRIPT });
     this.#worker = new Worker(queue, (job: Job, token?: string) => this.#process(job, token, WaitingError), {
       connection: workerConn,
       concurrency: this.#opts.concurrency ?? processes * 2,
@@ -291,7 +292,7 @@ export class WorkerService {
     this.#running.set(jobId, controller);
     try {
       const results = await runBatch(this.#pool!, jobId, batch, functions, controller.signal);
-      if (!controller.signal.aborted) await this.#reply(data.c, results);
+      if (!controller.signal.aborted) this.#reply(data.c, results);
     } finally {
       this.#running.delete(jobId);
     }
@@ -338,18 +339,38 @@ export class WorkerService {
   async #refuse(caller: string, jobId: string, batch: RemoteBatch, why: string): Promise<void> {
     this.refused++;
     this.#log(`multiproc worker: refused ${why}`);
-    await this.#reply(caller, failedResults(jobId, batch.ids, serializeError(new ForbiddenTaskError(`multiproc worker ${this.id}: ${why}; nothing ran`))));
+    this.#reply(caller, failedResults(jobId, batch.ids, serializeError(new ForbiddenTaskError(`multiproc worker ${this.id}: ${why}; nothing ran`))));
   }
 
-  async #reply(caller: string, results: RemoteResults): Promise<void> {
-    await this.#push(caller, results);
+  /**
+   * Answer a job as its processing returns: on BullMQ's own connection, corked until the end of
+   * this tick, so that BullMQ's completion of the job (moveToFinished, issued in the same tick
+   * once the processor returns) leaves in the same write, and Redis runs the two in order: the
+   * results are in the list before the job leaves Redis. Not awaited (that would send the
+   * completion a round trip later); if the reply fails, so does most likely the completion on
+   * the same connection (the job runs again, its duplicate answer is dropped), else the caller's
+   * check of its jobs finds the job gone unanswered (JobLostError). Errors are logged.
+   */
+  #reply(caller: string, results: RemoteResults): void {
+    const conn = this.#workerConn!;
+    const stream = (conn as unknown as { stream?: import("node:net").Socket }).stream;
+    if (stream && conn.status === "ready" && stream.writableCorked === 0) {
+      stream.cork();
+      process.nextTick(() => stream.uncork());
+    }
+    this.#send(conn, caller, results).catch((error: Error) => this.#log(`multiproc worker: could not answer job ${results.job}: ${error.message}`));
   }
 
+  /** A message for a caller's results list, on its own (a failure report), awaited. */
   async #push(caller: string, results: RemoteResults): Promise<void> {
+    await this.#send(this.#cmd!, caller, results);
+  }
+
+  async #send(conn: Redis, caller: string, results: RemoteResults): Promise<void> {
     // One script, not MULTI: ioredis builds a Pipeline for a MULTI, copying every script BullMQ
     // defined on the connection (~50) into it, which cost more CPU than the round trip.
-    const reply = (this.#cmd as unknown as { multiprocReply: ReplyCommand }).multiprocReply;
-    await reply.call(this.#cmd, this.#keys.results(caller), encodeResults(results), RESULTS_TTL_MS);
+    const reply = (conn as unknown as { multiprocReply: ReplyCommand }).multiprocReply;
+    await reply.call(conn, this.#keys.results(caller), encodeResults(results), RESULTS_TTL_MS);
   }
 
   /** A signed inline function, as the function object the local pool sends on by source. */
