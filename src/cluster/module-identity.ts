@@ -8,9 +8,13 @@ import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const rootCache = new Map<string, { root: string; name: string }>();
+/** URL -> portable id: a caller names its module in every job it queues. */
+const idCache = new Map<string, string>();
 
 /** The portable id of a module given by file URL; throws a TypeError naming the URL when it has none. */
 export function portableModuleId(url: string, where: string): string {
+  const cached = idCache.get(url);
+  if (cached !== undefined) return cached;
   if (!url.startsWith("file:")) {
     throw new TypeError(`${where}: the task module ${url} is not a file; cluster workers run modules from files they were started with (--tasks)`);
   }
@@ -22,7 +26,9 @@ export function portableModuleId(url: string, where: string): string {
         `worker on another machine could match; put it in a package`,
     );
   }
-  return `${pkg.name}:${relative(pkg.root, file).split(sep).join("/")}`;
+  const id = `${pkg.name}:${relative(pkg.root, file).split(sep).join("/")}`;
+  idCache.set(url, id);
+  return id;
 }
 
 /** The nearest directory at or above `dir` with a package.json, and that package's name (or its folder's). */
