@@ -146,3 +146,21 @@ describe("what a cluster job costs Redis", { skip: skip || (haveRedisServer() ? 
     }
   });
 });
+
+describe("a Redis without BLMPOP (before 7.0)", { skip: skip || (haveRedisServer() ? false : "redis-server is not installed: this test needs a private one") }, () => {
+  test("the caller reads its results with BLPOP and LPOP instead", { timeout: 120_000 }, async () => {
+    // rename-command to "" removes BLMPOP, as on Redis 6.2, which BullMQ supports.
+    const redis = await privateRedis(["--rename-command", "BLMPOP", '""']);
+    const queue = queueName("no-blmpop");
+    const worker = await startWorker(queue, [], {}, redis.url);
+    try {
+      await using pool = new (mp.cluster({ redis: redis.url, queue }).Pool)(4);
+      const xs = Array.from({ length: 30 }, (_, i) => i);
+      assert.deepEqual(await pool.map(tasks.square, xs, { chunksize: 1 }), xs.map((x) => x * x));
+      assert.equal(await pool.apply(tasks.square, [7]), 49);
+    } finally {
+      await stopWorkers(worker);
+      await redis.kill();
+    }
+  });
+});
