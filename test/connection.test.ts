@@ -126,6 +126,46 @@ for (const { family, address } of families) {
   }
 }
 
+describe("recv calls that wait for the next message", () => {
+  it("are served in call order; one that timed out or was aborted gives way; maxlength, close() and EOF reject those waiting", async () => {
+    const { listener, client, server } = await pair(["127.0.0.1", 0], "secret");
+    const timedOut = assert.rejects(server.recvBytes(null, { timeout: 0.05 }), { name: "TimeoutError" });
+    const controller = new AbortController();
+    const aborted = assert.rejects(server.recv({ signal: controller.signal }), { name: "AbortError" });
+    const first = server.recvBytes();
+    const second = server.recv({ timeout: 60 }); // a hang guard, not a bound
+    const third = server.recvBytesInto(new Uint8Array(8), 2);
+    controller.abort();
+    await timedOut;
+    await aborted;
+    await client.sendBytes(Buffer.from("one"));
+    await client.send({ two: 2 });
+    await client.sendBytes(Buffer.from("three"));
+    assert.equal((await first).toString(), "one");
+    assert.deepEqual(await second, { two: 2 });
+    assert.equal(await third, 5);
+    // Over maxlength: that call rejects and the connection closes; the call behind it sees it closed.
+    const tooLong = assert.rejects(server.recvBytes(3), mp.connection.MessageTooLongError);
+    const behind = assert.rejects(server.recvBytes(), { name: "ClosedError", message: /Connection.recvBytes\(\): this connection is closed/ });
+    await client.sendBytes(Buffer.from("four"));
+    await tooLong;
+    await behind;
+    assert.equal(server.closed, true);
+    // The peer's end of the stream: every call waiting on the other side gets EOFError.
+    const eofs = [client.recvBytes(), client.recv()].map((p) => assert.rejects(p, mp.EOFError));
+    await Promise.all(eofs);
+    // close() while calls wait: ClosedError for each.
+    const again = await pair(["127.0.0.1", 0]);
+    const waiting = [again.server.recvBytes(), again.server.recv({ timeout: 60 })].map((p) => assert.rejects(p, mp.ClosedError));
+    again.server.close();
+    await Promise.all(waiting);
+    again.client.close();
+    client.close();
+    await again.listener.close();
+    await listener.close();
+  });
+});
+
 describe("Listener/Client options", () => {
   it("checks addresses, families and options, naming what is wrong", async () => {
     await assert.rejects(mp.connection.Listener(["127.0.0.1", 70000]), /port must be a whole number from 0 to 65535/);

@@ -2,9 +2,11 @@
 // Python's Connection over TCP or a Unix socket, framed as Python frames it (framing.ts).
 //
 // Reading is driven by the socket: its chunks go through a FrameReader into a queue of whole
-// messages, and recv*/poll take from that queue. Sockets opened by Client() and Listener() read
-// with `onread` (socket-reading.ts: a reused buffer, and large bodies straight into their own
-// memory); a socket made elsewhere is read through its 'data' events. When the queue holds more than HIGH_WATER
+// messages, and recv*/poll take from that queue; a recv* already waiting gets the next message
+// straight from the reader (no queue, no wake-up and re-check: one promise per message). Sockets
+// opened by Client() and Listener() read with `onread` (socket-reading.ts: a reused buffer, and
+// large bodies straight into their own memory); a socket made elsewhere is read through its
+// 'data' events. When the queue holds more than HIGH_WATER
 // bytes the socket is paused, so a fast sender waits on TCP flow control instead of filling our
 // memory. A bad header (too long, negative) or a stream that ends mid-message ends the
 // connection with a named error that every later recv gets, after the messages before it.
@@ -38,6 +40,11 @@ export interface ConnectionLimits {
 }
 
 type Waiter = { resolve: () => void; reject: (e: unknown) => void };
+/** A recv*() waiting for the next message (what it is and its maxlength, to settle it as #take would). */
+type Receiver = { what: string; maxlength: number; resolve: (message: Buffer) => void; reject: (e: unknown) => void; done: (() => void) | null };
+
+/** What a send that the socket took at once resolves with: one promise for all of them. */
+const SENT: Promise<void> = Promise.resolve();
 
 // It is a ReadSink (socket-reading.ts) by shape; no `implements` clause, since the published .d.ts
 // leaves out the sink's internal members and would then fail to type-check for users.
@@ -62,11 +69,15 @@ export class SocketConnection<T = unknown> {
     if (this.#handshakeMessagesLeft > 0 && --this.#handshakeMessagesLeft === 0) this.#reader.limit = this.#maxMessageSize;
     this.#lastLarge = message.length >= LARGE_MESSAGE;
     if (this.#deliver) return this.#deliver(message);
+    // A recv*() is waiting (so nothing is queued): it gets this message now, with no queue and no wake-up.
+    if (this.#receivers.length > 0) return this.#handOver(message);
     this.#messages.push(message);
     this.#queuedBytes += message.length;
   };
   readonly #readiness = new Readiness(() => this.#ready());
   readonly #drainWaiters = new Set<Waiter>();
+  /** recv*() calls waiting, in call order; only ever non-empty while no message is queued. */
+  #receivers: Receiver[] = [];
   /** Set by deliverTo(): messages go straight to it instead of the queue. */
   #deliver: ((message: Buffer) => void) | null = null;
   #onEnd: ((why: Error) => void) | null = null;
@@ -120,32 +131,44 @@ export class SocketConnection<T = unknown> {
   // ---- send ------------------------------------------------------------------------------
 
   /** Sends a structured clone of `obj` (v8 serialization: multiproc to multiproc; Python's send pickles). */
-  async send(obj: T): Promise<void> {
-    this.#checkOpen("send");
-    return this.#write(encodeItem(obj, "Connection.send"), true);
+  send(obj: T): Promise<void> {
+    try {
+      this.#checkOpen("send");
+      return this.#write(encodeItem(obj, "Connection.send"), true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
    * Sends `buf` (from `offset`, `size` bytes; offsets in bytes) as one message that the other end
    * receives whole with recvBytes, here or in Python (send_bytes/recv_bytes).
    */
-  async sendBytes(buf: BytesLike, offset = 0, size?: number): Promise<void> {
-    this.#checkOpen("sendBytes");
-    return this.#write(bytesToSend(buf, offset, size), false);
+  // Not `async`: an async function that returns a promise costs three more microtask turns and two
+  // more promises per call; errors still come back as a rejected promise, never a throw.
+  sendBytes(buf: BytesLike, offset = 0, size?: number): Promise<void> {
+    try {
+      this.#checkOpen("sendBytes");
+      // A whole Buffer or Uint8Array is sent as it is (bytesToSend would make a view of it).
+      const body = offset === 0 && size === undefined && buf instanceof Uint8Array ? buf : bytesToSend(buf, offset, size);
+      return this.#write(body, false);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #write(body: Uint8Array, owned: boolean): Promise<void> {
     if (this.#writeError) return Promise.reject(this.#writeError);
     const socket = this.#socket;
     if (body.length <= SMALL_MESSAGE) {
-      return socket.write(smallFrame(body)) ? Promise.resolve() : this.#drained();
+      return socket.write(smallFrame(body)) ? SENT : this.#drained();
     }
     socket.cork();
     socket.write(frameHeader(body.length));
     if (owned) {
       const fits = socket.write(body);
       socket.uncork();
-      return fits ? Promise.resolve() : this.#drained();
+      return fits ? SENT : this.#drained();
     }
     // The caller's buffer: resolve once the socket has handed it on, so it may be reused.
     return new Promise<void>((resolve, reject) => {
@@ -280,29 +303,75 @@ export class SocketConnection<T = unknown> {
     return this.#head < this.#messages.length || this.#end !== null || this.#closed;
   }
 
-  /** The next message: at once when one is queued (no waiting machinery), else once one comes. */
+  /**
+   * The next message: at once when one is queued, else a promise that the next message to arrive
+   * settles directly (#handOver), in call order; the end of the stream or close() rejects it.
+   */
   #next(what: string, maxlength: number, options: WaitOptions): Promise<Buffer> {
     try {
       this.#checkOpen(what);
       if (this.#head < this.#messages.length) return Promise.resolve(this.#take(what, maxlength));
+      if ((options.timeout === undefined || options.timeout === null) && !options.signal) {
+        if (this.#end) throw this.#end;
+        return new Promise<Buffer>((resolve, reject) => {
+          this.#receivers.push({ what, maxlength, resolve, reject, done: null });
+        });
+      }
+      return this.#nextWithin(what, maxlength, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#nextWaiting(what, maxlength, options);
   }
 
-  async #nextWaiting(what: string, maxlength: number, options: WaitOptions): Promise<Buffer> {
+  /** #next with a timeout or a signal: the receiver leaves the line when either fires first. */
+  #nextWithin(what: string, maxlength: number, options: WaitOptions): Promise<Buffer> {
     const wait = waitSignal(options, `Connection.${what}`);
-    try {
-      while (this.#head >= this.#messages.length) {
-        if (this.#end) throw this.#end;
-        await this.whenReady(wait.signal);
-        this.#checkOpen(what);
-      }
-    } finally {
+    if (this.#end) {
       wait.dispose();
+      throw this.#end;
     }
-    return this.#take(what, maxlength);
+    const signal = wait.signal!;
+    return new Promise<Buffer>((resolve, reject) => {
+      const receiver: Receiver = { what, maxlength, resolve, reject, done: () => {
+        signal.removeEventListener("abort", onAbort);
+        wait.dispose();
+      } };
+      const onAbort = (): void => {
+        const at = this.#receivers.indexOf(receiver);
+        if (at >= 0) this.#receivers.splice(at, 1);
+        wait.dispose();
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#receivers.push(receiver);
+    });
+  }
+
+  /** A message for the first waiting receiver (#take's checks, for a message that was never queued). */
+  #handOver(message: Buffer): void {
+    const receiver = this.#receivers.shift()!;
+    receiver.done?.();
+    if (message.length > receiver.maxlength) {
+      this.close();
+      receiver.reject(this.#tooLong(receiver.what, message.length, receiver.maxlength));
+      return;
+    }
+    receiver.resolve(message);
+  }
+
+  /** Rejects every waiting receiver with `why(receiver)` (the stream ended, or the connection closed). */
+  #rejectReceivers(why: (receiver: Receiver) => unknown): void {
+    if (this.#receivers.length === 0) return;
+    const receivers = this.#receivers;
+    this.#receivers = [];
+    for (const receiver of receivers) {
+      receiver.done?.();
+      receiver.reject(why(receiver));
+    }
+  }
+
+  #tooLong(what: string, length: number, maxlength: number): MessageTooLongError {
+    return new MessageTooLongError(`Connection.${what}(): bad message length: ${length} bytes is over maxlength ${maxlength}; the connection is closed`, length, maxlength);
   }
 
 
@@ -317,7 +386,7 @@ export class SocketConnection<T = unknown> {
     if (this.#socket.isPaused() && this.#queuedBytes < HIGH_WATER / 2 && !this.#end) this.#socket.resume();
     if (message.length > maxlength) {
       this.close();
-      throw new MessageTooLongError(`Connection.${what}(): bad message length: ${message.length} bytes is over maxlength ${maxlength}; the connection is closed`, message.length, maxlength);
+      throw this.#tooLong(what, message.length, maxlength);
     }
     return message;
   }
@@ -367,6 +436,8 @@ export class SocketConnection<T = unknown> {
 
   #finish(why: Error): void {
     this.#end ??= why;
+    const end = this.#end;
+    this.#rejectReceivers(() => end);
     this.#wake();
     this.#ended();
   }
@@ -382,6 +453,7 @@ export class SocketConnection<T = unknown> {
     if (this.#closed) return;
     this.#closed = true;
     this.#writeError ??= new ClosedError("Connection: this connection is closed");
+    this.#rejectReceivers(closedError);
     this.#ended();
     const socket = this.#socket;
     if (socket.destroyed) return this.#wake();
@@ -395,6 +467,7 @@ export class SocketConnection<T = unknown> {
   destroy(): void {
     this.#closed = true;
     this.#writeError ??= new ClosedError("Connection: this connection is closed");
+    this.#rejectReceivers(closedError);
     this.#socket.destroy();
     this.#wake();
     this.#ended();
@@ -411,4 +484,9 @@ export class SocketConnection<T = unknown> {
   #checkOpen(what: string): void {
     if (this.#closed) throw new ClosedError(`Connection.${what}(): this connection is closed`);
   }
+}
+
+/** What a recv*() waiting when the connection is closed rejects with (as #checkOpen would throw). */
+function closedError(receiver: { what: string }): ClosedError {
+  return new ClosedError(`Connection.${receiver.what}(): this connection is closed`);
 }
