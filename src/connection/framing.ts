@@ -73,16 +73,16 @@ export class FrameReader {
   }
 
   /**
-   * Feeds one chunk; calls `onMessage` for each message it completes, in order. Throws
+   * Feeds one chunk (its first `end` bytes); calls `onMessage` for each message it completes, in order. Throws
    * MessageTooLongError or MalformedMessageError on a bad header (the stream cannot be trusted
    * after that: close it). `onMessage` may lower `limit` for what follows; the chunk's remaining
    * messages are parsed with the limit in force when their header is read.
    */
-  push(chunk: Buffer, onMessage: (message: Buffer) => void): void {
+  push(chunk: Buffer, onMessage: (message: Buffer) => void, end = chunk.length): void {
     let at = 0;
-    while (at < chunk.length) {
+    while (at < end) {
       if (this.#body) {
-        const n = Math.min(chunk.length - at, this.#body.length - this.#bodyFilled);
+        const n = Math.min(end - at, this.#body.length - this.#bodyFilled);
         chunk.copy(this.#body, this.#bodyFilled, at, at + n);
         this.#bodyFilled += n;
         at += n;
@@ -94,13 +94,12 @@ export class FrameReader {
         continue;
       }
       // Fast path: a whole header (and maybe the whole message) in this chunk.
-      let length: number;
-      if (this.#headLength === 0 && chunk.length - at >= 4 && chunk.readInt32BE(at) >= 0) {
-        length = chunk.readInt32BE(at);
+      let length = this.#headLength === 0 && end - at >= 4 ? chunk.readInt32BE(at) : -1;
+      if (length >= 0) {
         at += 4;
       } else {
         const need = this.#headNeeded();
-        const n = Math.min(need - this.#headLength, chunk.length - at);
+        const n = Math.min(need - this.#headLength, end - at);
         chunk.copy(this.#head, this.#headLength, at, at + n);
         this.#headLength += n;
         at += n;
@@ -117,7 +116,7 @@ export class FrameReader {
         );
       }
       if (length >= LARGE_MESSAGE) keepFreedHeapForReuse();
-      if (chunk.length - at >= length) {
+      if (end - at >= length) {
         // A copy: the chunk may be a reused read buffer, and what the caller keeps is its own
         // (Python returns fresh bytes), not a view that holds the whole chunk alive.
         onMessage(Buffer.from(chunk.subarray(at, at + length)));

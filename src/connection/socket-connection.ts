@@ -394,8 +394,8 @@ export class SocketConnection<T = unknown> {
   // ---- ReadSink (socket-reading.ts): the socket's reads come here ---------------------------
 
   /** @internal A chunk read into the reused buffer. */
-  received(chunk: Buffer): boolean {
-    this.#onData(chunk);
+  received(chunk: Buffer, n: number): boolean {
+    this.#onData(chunk, n);
     return !this.#socket.isPaused();
   }
 
@@ -417,10 +417,10 @@ export class SocketConnection<T = unknown> {
     return !this.#socket.isPaused();
   }
 
-  #onData(chunk: Buffer): void {
+  #onData(chunk: Buffer, n = chunk.length): void {
     if (this.#end || this.#closed) return; // closed here: nothing more is read, only the peer's end awaited
     try {
-      this.#reader.push(chunk, this.#onMessage);
+      this.#reader.push(chunk, this.#onMessage, n);
     } catch (error) {
       // The stream cannot be trusted past a bad header: what came before it stays readable.
       this.#finish(error as Error);

@@ -23,8 +23,8 @@ export interface ReadSink {
   expectsLarge(): boolean;
   /** `n` bytes were read into directTarget(). Returns false to pause reading. */
   receivedDirect(n: number): boolean;
-  /** A chunk read into the reused buffer (valid only during the call). Returns false to pause reading. */
-  received(chunk: Buffer): boolean;
+  /** `n` bytes were read into the start of `chunk`, the reused buffer (valid only during the call). Returns false to pause reading. */
+  received(chunk: Buffer, n: number): boolean;
 }
 
 /** Bytes of the reused buffer. */
@@ -49,13 +49,15 @@ export function socketReading(): { onread: OnReadOpts; attach(sink: ReadSink): v
           early!.push(Buffer.from(buffer.subarray(0, n)));
           return true;
         }
-        if (buffer.buffer !== scratch.buffer) return sink.receivedDirect(n);
-        return sink.received(Buffer.from(buffer.buffer, buffer.byteOffset, n));
+        // `buffer` is the very object buffer() returned: both views of the reused buffer start at its
+        // first byte, so the chunk is scratch[0, n) (no view made per read).
+        if (buffer !== scratch && buffer !== small) return sink.receivedDirect(n);
+        return sink.received(scratch, n);
       },
     },
     attach(s: ReadSink): void {
       sink = s;
-      for (const chunk of early!) s.received(chunk);
+      for (const chunk of early!) s.received(chunk, chunk.length);
       early = null;
     },
   };
