@@ -21,9 +21,13 @@ const MAX_DEPTH = 32;
 /** The item as bytes; a CloneError naming the part that cannot be sent (`where`: "Queue.put"). */
 export function encodeItem(item: unknown, where: string): Uint8Array {
   let value = item;
-  if (sharesAnything()) {
-    const encoded = encodeShareables(item, undefined, (v) => refuseUnlessInMessages(v, item, where));
-    if (encoded.found) value = { [MARK]: encoded.value };
+  if (typeof item === "object" && item !== null && sharesAnything()) {
+    try {
+      const encoded = encodeShareables(item, undefined, admitInMessages);
+      if (encoded.found) value = { [MARK]: encoded.value };
+    } catch (error) {
+      throw error instanceof NotInMessages ? refusal(error.shareable, item, where) : error;
+    }
   }
   try {
     return serialize(value);
@@ -38,11 +42,21 @@ export function encodeItem(item: unknown, where: string): Uint8Array {
   }
 }
 
-function refuseUnlessInMessages(v: Shareable, item: unknown, where: string): void {
-  if ((v as { [kInMessages]?: boolean })[kInMessages] === true) return;
+/** Thrown by admitInMessages, out of encodeShareables, for encodeItem to name where the object is. */
+class NotInMessages extends Error {
+  constructor(readonly shareable: Shareable) {
+    super("not in messages");
+  }
+}
+
+function admitInMessages(v: Shareable): void {
+  if ((v as { [kInMessages]?: boolean })[kInMessages] !== true) throw new NotInMessages(v);
+}
+
+function refusal(v: Shareable, item: unknown, where: string): CloneError {
   const path = pathTo(item, v, "item", 0) ?? "item";
   const type = (v as object).constructor?.name ?? "shared object";
-  throw new CloneError(
+  return new CloneError(
     `${where}: ${path} is a ${type}, which reaches another worker only as an argument (Process args, ` +
       `Pool task arguments, initargs), not inside a queue or pipe message: nothing would keep its shared ` +
       `memory alive while the message waits (Python refuses it too: "${type} objects should only be shared ` +

@@ -9,9 +9,9 @@
 //
 // Per job it adds no round trip of its own to BullMQ's (which finishes a job and fetches the next
 // in one): the reply (one script: RPUSH and PEXPIRE) travels in the same write as BullMQ's
-// completion of the job, and the caller's heartbeat is looked at once a second per caller at most. A job BullMQ fails (its workers died under it
-// too often) is reported to its caller through the same results list, so callers need no
-// QueueEvents stream reader.
+// completion of the job, and the caller's heartbeat is looked at once a second per caller at
+// most. A job BullMQ fails (its workers died under it too often) is reported to its caller
+// through the same results list, so callers need no QueueEvents stream reader.
 
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";

@@ -46,15 +46,6 @@ type Receiver = { what: string; maxlength: number; resolve: (message: Buffer) =>
 /** What a send that the socket took at once resolves with: one promise for all of them. */
 const SENT: Promise<void> = Promise.resolve();
 
-// One executor for every waiting recv: it leaves the new promise's resolving functions here, so a
-// recv allocates no closure (and no context for it) besides the promise itself.
-let resolveSlot: ((message: Buffer) => void) | null = null;
-let rejectSlot: ((e: unknown) => void) | null = null;
-function takeResolvers(resolve: (message: Buffer) => void, reject: (e: unknown) => void): void {
-  resolveSlot = resolve;
-  rejectSlot = reject;
-}
-
 // It is a ReadSink (socket-reading.ts) by shape; no `implements` clause, since the published .d.ts
 // leaves out the sink's internal members and would then fail to type-check for users.
 export class SocketConnection<T = unknown> {
@@ -322,10 +313,7 @@ export class SocketConnection<T = unknown> {
       if (this.#head < this.#messages.length) return Promise.resolve(this.#take(what, maxlength));
       if ((options.timeout === undefined || options.timeout === null) && !options.signal) {
         if (this.#end) throw this.#end;
-        const promise = new Promise<Buffer>(takeResolvers);
-        this.#receivers.push({ what, maxlength, resolve: resolveSlot!, reject: rejectSlot!, done: null });
-        resolveSlot = rejectSlot = null;
-        return promise;
+        return new Promise<Buffer>((resolve, reject) => void this.#receivers.push({ what, maxlength, resolve, reject, done: null }));
       }
       return this.#nextWithin(what, maxlength, options);
     } catch (error) {
