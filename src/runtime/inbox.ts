@@ -48,8 +48,8 @@ export class Inbox {
     const { waiting } = this;
     while (waiting.length > 0) {
       const msg = waiting[0]!;
-      if (msg.revive && !this.shareables.ready(msg)) {
-        this.waitFor(this.shareables.load(msg));
+      if (msg.revive && msg.loadError === undefined && !this.shareables.ready(msg)) {
+        this.waitFor(this.shareables.load(msg), msg);
         return;
       }
       if (msg.defs) {
@@ -65,11 +65,22 @@ export class Inbox {
     }
   }
 
-  private waitFor(loaded: Promise<unknown>): void {
+  /**
+   * Holds the line until `loaded` settles. If the types that `reviving` needs fail to load, it
+   * goes on with the failure attached: its tasks fail with it (runner.ts), and those behind it run.
+   */
+  private waitFor(loaded: Promise<unknown>, reviving?: RunMessage): void {
     this.loading = true;
-    void loaded.then(() => {
-      this.loading = false;
-      this.pass();
-    });
+    loaded.then(
+      () => {
+        this.loading = false;
+        this.pass();
+      },
+      (error: unknown) => {
+        this.loading = false;
+        if (reviving) reviving.loadError = error ?? new Error("loading the shared-object types failed");
+        this.pass();
+      },
+    );
   }
 }

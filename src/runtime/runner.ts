@@ -53,7 +53,7 @@ export class TaskRunner {
       this.current = id;
       let value: unknown;
       try {
-        const data = batch.args1 ? [batch.args1[i]] : batch.revive?.includes(i) ? decodeShareables(batch.data[i]!) : batch.data[i]!;
+        const data = batch.args1 ? [batch.args1[i]] : batch.revive?.includes(i) ? revived(batch, i) : batch.data[i]!;
         value = this.run(batch.fns[i]!, batch.kinds[i]!, data);
         if (isThenable(value)) value = await value;
       } catch (error) {
@@ -80,6 +80,15 @@ export class TaskRunner {
         return mapChunk(fn, data, true);
     }
   }
+}
+
+/** Task `i`'s data with its shared objects rebuilt; throws why they cannot be when their types failed to load. */
+function revived(batch: WireBatch, i: number): unknown[] {
+  if (batch.loadError !== undefined) {
+    const why = batch.loadError instanceof Error ? batch.loadError.message : String(batch.loadError);
+    throw new Error(`multiproc: this worker could not load the types of the shared objects in this task's arguments: ${why}`, { cause: batch.loadError });
+  }
+  return decodeShareables(batch.data[i]!);
 }
 
 /** fn over each item, in order, one at a time; switches to awaiting only when fn returns promises. */

@@ -49,6 +49,8 @@ export interface WireBatch {
   args1?: Float64Array;
   /** Indices of the tasks whose data holds shareable objects (queues, locks, ...) to rebuild. */
   revive?: number[];
+  /** Set in the worker only (runtime/inbox.ts): why the types that `revive` needs could not load. */
+  loadError?: unknown;
   /** Indices of the tasks whose results' ArrayBuffers should be transferred back (thread context). */
   transferBack?: number[];
 }

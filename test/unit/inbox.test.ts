@@ -25,6 +25,7 @@ function setup() {
     },
   };
   let loadTypes!: () => void;
+  let failTypes!: (error: Error) => void;
   const shareables = {
     loaded: false,
     ready() {
@@ -32,7 +33,10 @@ function setup() {
     },
     load() {
       events.push("load types");
-      return new Promise<void>((resolve) => (loadTypes = resolve)).then(() => (shareables.loaded = true));
+      return new Promise<void>((resolve, reject) => {
+        loadTypes = resolve;
+        failTypes = reject;
+      }).then(() => (shareables.loaded = true));
     },
   };
   const delivered: WireBatch[] = [];
@@ -40,7 +44,7 @@ function setup() {
     events.push(`run ${b.ids.join(",")}`);
     delivered.push(b);
   });
-  return { inbox, events, imports, delivered, loadTypes: () => loadTypes() };
+  return { inbox, events, imports, delivered, loadTypes: () => loadTypes(), failTypes: (e: Error) => failTypes(e) };
 }
 
 const source: FnSpec = { kind: "source", source: "x => x", name: "f" };
@@ -79,5 +83,19 @@ describe("Inbox", () => {
     inbox.accept(run(3, { revive: [0] }));
     assert.deepEqual(events, ["load types", "run 1", "run 2", "run 3"]);
     assert.deepEqual(delivered[1], { t: "run", ids: [2], fns: [0], kinds: [TaskKind.Apply], data: [["x"]], revive: [0], transferBack: [0] });
+  });
+
+  it("types that fail to load never hold the line: the message goes on with the error, and those behind it run", async () => {
+    const { inbox, events, failTypes, delivered } = setup();
+    inbox.accept(run(1, { revive: [0] }));
+    inbox.accept(run(2));
+    assert.deepEqual(events, ["load types"]);
+    const broken = new Error("Cannot find module all-shareables.js");
+    failTypes(broken);
+    await turn();
+    assert.deepEqual(events, ["load types", "run 1", "run 2"]);
+    assert.equal(delivered[0]!.loadError, broken);
+    assert.equal(delivered[1]!.loadError, undefined);
+    assert.equal(inbox.empty, true);
   });
 });

@@ -47,4 +47,15 @@ describe("TaskRunner", () => {
     await turn();
     assert.deepEqual(events, ['done 4 "async"', "failed 5 no function 9", "done 6 14", "flush", "idle current=-1 busy=false"]);
   });
+
+  it("a batch whose shared-object types failed to load fails the tasks that hold such objects, with the reason, and runs the rest", () => {
+    const { runner, events } = setup({ 0: (x: unknown) => x });
+    runner.enqueue({ ids: [1, 2], fns: [0, 0], kinds: [TaskKind.Apply, TaskKind.Apply], data: [[{ q: 1 }], [2]], revive: [0], loadError: new Error("no such module") });
+    assert.deepEqual(events, [
+      "failed 1 multiproc: this worker could not load the types of the shared objects in this task's arguments: no such module",
+      "done 2 2",
+      "flush",
+      "idle current=-1 busy=false",
+    ]);
+  });
 });
