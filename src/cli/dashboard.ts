@@ -2,13 +2,15 @@
 
 import { parseArgs } from "node:util";
 import { checkQueueName, redactedUrl, redisUrl } from "../cluster/connection.js";
-import { startDashboard } from "../cluster/dashboard.js";
+import { dashboardInstallCommand, startDashboard } from "../cluster/dashboard.js";
 import type { Command } from "./main.js";
 
 const usage = `Usage: multiproc dashboard [--redis URL] [--port N] [--host HOST] [--queue NAME ...]
 
 Serves bull-board, a web dashboard of the BullMQ queues in a Redis: the jobs of mp.cluster
-pools waiting, running, failed, and the workers' activity.
+pools waiting, running, failed, and the workers' activity. Its packages are optional peer
+dependencies of multiproc, not installed with it; install them in your project with
+  ${dashboardInstallCommand()}
 
 Options:
   --redis URL    redis://[:password@]host:port or rediss:// (TLS); default: REDIS_URL

@@ -1,11 +1,61 @@
 // `multiproc dashboard`: bull-board (the dashboard BullMQ users know) for a Redis's queues, served
 // by Hono on Node's http server. Queues are found by their BullMQ keys and refreshed as they come
-// and go. Its packages are loaded only here, so nothing else pays for them.
+// and go. Its packages are loaded only here, and are optional peer dependencies of multiproc
+// (package.json), installed only by those who want the dashboard: without them it says which are
+// missing and how to install them (DashboardUnavailableError), before it connects to anything.
 
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { connectRedis, type RedisTarget } from "./connection.js";
+import { DashboardUnavailableError } from "./errors.js";
+
+/** The packages only the dashboard loads: optional peer dependencies of multiproc, as tsx is. */
+export const DASHBOARD_PACKAGES = ["@bull-board/api", "@bull-board/hono", "@hono/node-server", "hono"] as const;
+
+/**
+ * `npm install` for these packages, at the versions package.json's peerDependencies give; a range
+ * with characters a shell reads (`^`, `<`, `|`, ...) is in double quotes, which sh, zsh, PowerShell
+ * and cmd.exe all take (cmd.exe would drop a bare `^`).
+ */
+export function dashboardInstallCommand(names: readonly string[] = DASHBOARD_PACKAGES): string {
+  let ranges: Record<string, string> = {};
+  try {
+    // src/cluster/ and dist/cluster/ are both two levels below the package root.
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { peerDependencies?: Record<string, string> };
+    ranges = pkg.peerDependencies ?? {};
+  } catch {
+    // Without package.json (a bundle): the names alone, at npm's latest.
+  }
+  const spec = (name: string) => {
+    const s = ranges[name] ? `${name}@${ranges[name]}` : name;
+    return /^[\w@./:-]+$/.test(s) ? s : `"${s}"`;
+  };
+  return `npm install ${names.map(spec).join(" ")}`;
+}
+
+/** Throws DashboardUnavailableError when any of DASHBOARD_PACKAGES cannot be found from here. */
+export function checkDashboardPackages(): void {
+  const missing = DASHBOARD_PACKAGES.filter((name) => {
+    try {
+      import.meta.resolve(name);
+      return false;
+    } catch (err) {
+      // Found but broken (e.g. no entry point) is not "missing": importing it will say what is wrong.
+      return (err as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND";
+    }
+  });
+  if (missing.length === 0) return;
+  const install = dashboardInstallCommand(missing);
+  const them = missing.length === 1 ? "it" : "them";
+  throw new DashboardUnavailableError(
+    `the dashboard needs ${missing.length === 1 ? "a package that is" : "packages that are"} not installed: ${missing.join(", ")} ` +
+      `(optional peer dependencies of multiproc, which only the dashboard uses). Install ${them} with:\n  ${install}`,
+    missing,
+    install,
+  );
+}
 
 export interface DashboardOptions {
   target: RedisTarget;
@@ -24,7 +74,9 @@ export interface Dashboard {
 
 const REFRESH_MS = 5000;
 
+/** Serve the dashboard. Rejects with DashboardUnavailableError when its packages are not installed. */
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  checkDashboardPackages();
   const [{ createBullBoard }, { BullMQAdapter }, { HonoAdapter }, { serveStatic }, { serve }, { Hono }, { Queue: BullQueue }] = await Promise.all([
     import("@bull-board/api"),
     import("@bull-board/api/bullMQAdapter"),

@@ -44,4 +44,23 @@ export class JobTooLargeError extends RangeError {
   }
 }
 
-multiprocErrors(ClusterConnectionError, ForbiddenTaskError, JobLostError, JobTooLargeError);
+/**
+ * The dashboard (`multiproc dashboard`) cannot start: packages it needs are not installed. They are
+ * optional peer dependencies of multiproc, which only the dashboard loads. The message names them
+ * and the command that installs them; so do `missing` and `install`.
+ */
+export class DashboardUnavailableError extends MultiprocError {
+  override name = "DashboardUnavailableError";
+  override readonly code = "MULTIPROC_DASHBOARD_UNAVAILABLE";
+  constructor(
+    message: string,
+    /** The packages that are not installed, e.g. ["@bull-board/api", "hono"]. */
+    readonly missing: string[],
+    /** The command that installs them, with the versions multiproc supports, e.g. `npm install "hono@^4.13.19"`. */
+    readonly install: string,
+  ) {
+    super(message);
+  }
+}
+
+multiprocErrors(ClusterConnectionError, ForbiddenTaskError, JobLostError, JobTooLargeError, DashboardUnavailableError);
