@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS } from "./helpers.ts";
+import { CONTEXTS, track } from "./helpers.ts";
 
 const types = mp.tasksFrom<typeof import("./fixtures/manager-types.ts")>(new URL("./fixtures/manager-types.ts", import.meta.url));
 
@@ -92,12 +92,12 @@ for (const context of CONTEXTS) {
       assert.deepEqual(items, [1, 2]);
     });
 
-    it("a closure cannot travel to a started manager; getServer() serves it from this process", async () => {
+    it("a closure cannot travel to a started manager; getServer() serves it from this process", async (t) => {
       const local = new Map<string, number>([["answer", 42]]);
       class ClosureManager extends mp.BaseManager {}
       ClosureManager.register("getMap", () => ({ get: (k: string) => local.get(k) }));
       await assert.rejects(new ClosureManager({ context }).start(), (e: Error) => e.name === "ClosureError" && /getServer\(\)\.serveForever\(\)/.test(e.message));
-      const server = new ClosureManager({ address: ["127.0.0.1", 0], authkey: "secret" }).getServer();
+      const server = track(t, new ClosureManager({ address: ["127.0.0.1", 0], authkey: "secret" })).getServer();
       const serving = server.serveForever();
       await server.listen();
       class ClientManager extends mp.BaseManager {}
@@ -113,11 +113,11 @@ for (const context of CONTEXTS) {
 }
 
 describe("remote managers", () => {
-  it("Python's docs pattern: a queue served with getServer() over TCP, a second process puts on it", async () => {
+  it("Python's docs pattern: a queue served with getServer() over TCP, a second process puts on it", async (t) => {
     const queue = new mp.Queue<string>();
     class QueueManager extends mp.BaseManager {}
     QueueManager.register("getQueue", () => queue);
-    const m = new QueueManager({ address: ["127.0.0.1", 0], authkey: "abracadabra" });
+    const m = track(t, new QueueManager({ address: ["127.0.0.1", 0], authkey: "abracadabra" }));
     const server = m.getServer();
     const serving = server.serveForever();
     await server.listen();

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { CONTEXTS, sleep } from "./helpers.ts";
+import { CONTEXTS, sleep, track } from "./helpers.ts";
 
 const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const tasks = fileURLToPath(new URL("./fixtures/map-tasks.ts", import.meta.url));
@@ -91,10 +91,10 @@ for (const context of CONTEXTS) {
       assert.match(noFile.stderr, /cannot read .*absent\.jsonl: ENOENT/);
     });
 
-    it("Ctrl-C mid-run: exit 130, and stdout ends with a whole line", async () => {
+    it("Ctrl-C mid-run: exit 130, and stdout ends with a whole line", async (t) => {
       const input = jsonl("slow.jsonl", Array.from({ length: 5000 }, (_, n) => ({ n })));
       // Its own process group, as a terminal's foreground job: the SIGINT goes to the workers too.
-      const child = spawn(process.execPath, [cli, "map", `${tasks}#slowly`, input, ...common], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const child = track(t, spawn(process.execPath, [cli, "map", `${tasks}#slowly`, input, ...common], { detached: true, stdio: ["ignore", "pipe", "pipe"] }));
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

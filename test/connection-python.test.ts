@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import * as mp from "multiproc";
+import { track } from "./helpers.ts";
 
 const VENDORED = new URL("./fixtures/python/cpython313_connection.py", import.meta.url).pathname;
 
@@ -51,8 +52,9 @@ _mod._create_response, _mod._verify_challenge = _create_response, _verify_challe
   },
 ];
 
-function python(flavor: Flavor, source: string): { child: ChildProcess; lines: AsyncIterator<string>; done: Promise<{ code: number | null; stderr: string }> } {
-  const child = spawn("python3", ["-u", "-c", flavor.prelude + source], { stdio: ["ignore", "pipe", "pipe"] });
+/** Runs `source` in python3; killed when test `t` ends (track()) if it still runs. */
+function python(t: TestContext, flavor: Flavor, source: string): { child: ChildProcess; lines: AsyncIterator<string>; done: Promise<{ code: number | null; stderr: string }> } {
+  const child = track(t, spawn("python3", ["-u", "-c", flavor.prelude + source], { stdio: ["ignore", "pipe", "pipe"] }));
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += String(d)));
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("exit", (code) => resolve({ code, stderr })));
@@ -90,9 +92,9 @@ const addresses: { family: string; address: () => mp.connection.Address; py: (a:
 
 for (const flavor of flavors) for (const { family, address, py } of addresses) {
   describe(`Python interop over ${family}, ${flavor.name}`, () => {
-    it("a multiproc Client talks to a Python Listener (send_bytes/recv_bytes, authkey)", async () => {
+    it("a multiproc Client talks to a Python Listener (send_bytes/recv_bytes, authkey)", async (t) => {
       const bind = family === "AF_INET" ? `("127.0.0.1", 0)` : JSON.stringify(address());
-      const { lines, done } = python(flavor, `
+      const { lines, done } = python(t, flavor, `
 from multiprocessing.connection import Listener
 with Listener(${bind}, authkey=b"py-secret") as l:
     a = l.address
@@ -106,7 +108,7 @@ with Listener(${bind}, authkey=b"py-secret") as l:
 `);
       const where = await nextLine(lines);
       const target: mp.connection.Address = family === "AF_INET" ? ["127.0.0.1", Number(where)] : where;
-      const conn = await mp.connection.Client(target, { authkey: Buffer.from("py-secret") });
+      const conn = track(t, await mp.connection.Client(target, { authkey: Buffer.from("py-secret") }));
       await conn.sendBytes(Buffer.from("abc"));
       assert.equal((await conn.recvBytes()).toString(), "cba!");
       const big = Buffer.alloc(1_000_000, 0x61);
@@ -120,9 +122,9 @@ with Listener(${bind}, authkey=b"py-secret") as l:
       conn.close();
     });
 
-    it("a Python Client talks to a multiproc Listener (send_bytes/recv_bytes, authkey)", async () => {
+    it("a Python Client talks to a multiproc Listener (send_bytes/recv_bytes, authkey)", async (t) => {
       await using listener = await mp.connection.Listener(address(), { authkey: "py-secret" });
-      const { done } = python(flavor, `
+      const { done } = python(t, flavor, `
 from multiprocessing.connection import Client
 with Client(${py(listener.address)}, authkey=b"py-secret") as c:
     c.send_bytes(b"b" * 100000)  # at once after the handshake, maybe in the same chunk as its last message
@@ -131,7 +133,7 @@ with Client(${py(listener.address)}, authkey=b"py-secret") as c:
     c.send_bytes(b"xyz" * 1000)
     print("ok")
 `);
-      const conn = await listener.accept();
+      const conn = track(t, await listener.accept());
       assert.equal((await conn.recvBytes()).length, 100000);
       assert.equal((await conn.recvBytes()).toString(), "hello");
       await conn.sendBytes(Buffer.from("HELLO"));
@@ -142,9 +144,9 @@ with Client(${py(listener.address)}, authkey=b"py-secret") as c:
       conn.close();
     });
 
-    it("a wrong key fails with AuthenticationError on both sides (multiproc Client, Python Listener)", async () => {
+    it("a wrong key fails with AuthenticationError on both sides (multiproc Client, Python Listener)", async (t) => {
       const bind = family === "AF_INET" ? `("127.0.0.1", 0)` : JSON.stringify(address());
-      const { lines, done } = python(flavor, `
+      const { lines, done } = python(t, flavor, `
 from multiprocessing.connection import Listener
 from multiprocessing import AuthenticationError
 with Listener(${bind}, authkey=b"right") as l:
@@ -165,9 +167,9 @@ with Listener(${bind}, authkey=b"right") as l:
       assertDigests(flavor, stderr, "checked");
     });
 
-    it("a wrong key fails with AuthenticationError on both sides (Python Client, multiproc Listener), which goes on serving", async () => {
+    it("a wrong key fails with AuthenticationError on both sides (Python Client, multiproc Listener), which goes on serving", async (t) => {
       await using listener = await mp.connection.Listener(address(), { authkey: "right" });
-      const { lines, done } = python(flavor, `
+      const { lines, done } = python(t, flavor, `
 from multiprocessing.connection import Client
 from multiprocessing import AuthenticationError
 try:
@@ -182,12 +184,12 @@ except AuthenticationError as e:
       assert.equal(code, 0, stderr);
       assertDigests(flavor, stderr, "answered");
       // The listener still serves a peer with the right key.
-      const good = python(flavor, `
+      const good = python(t, flavor, `
 from multiprocessing.connection import Client
 with Client(${py(listener.address)}, authkey=b"right") as c:
     c.send_bytes(b"fine")
 `);
-      const conn = await listener.accept();
+      const conn = track(t, await listener.accept());
       assert.equal((await conn.recvBytes()).toString(), "fine");
       assert.equal((await good.done).code, 0);
       conn.close();

@@ -4,20 +4,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS } from "./helpers.ts";
+import { CONTEXTS, track } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/connection-tasks.ts")>(new URL("./fixtures/connection-tasks.ts", import.meta.url));
 const { wait } = mp.connection;
 
 describe("wait() over sockets and listeners", () => {
-  it("resolves with the connections that have a message, in the order given; [] at the timeout", async () => {
+  it("resolves with the connections that have a message, in the order given; [] at the timeout", async (t) => {
     await using listener = await mp.connection.Listener(["127.0.0.1", 0], { authkey: "w" });
     const clients = [];
     const servers = [];
     for (let i = 0; i < 3; i++) {
       const [c, s] = await Promise.all([mp.connection.Client(listener.address, { authkey: "w" }), listener.accept()]);
-      clients.push(c);
-      servers.push(s);
+      clients.push(track(t, c));
+      servers.push(track(t, s));
     }
     assert.deepEqual(await wait(servers, 0), []);
     assert.deepEqual(await wait(servers, 0.05), []);
@@ -36,12 +36,13 @@ describe("wait() over sockets and listeners", () => {
     for (const c of [...clients, ...servers]) c.close();
   });
 
-  it("a Listener is ready when a connection waits for accept()", async () => {
+  it("a Listener is ready when a connection waits for accept()", async (t) => {
     await using listener = await mp.connection.Listener(["127.0.0.1", 0]);
     assert.deepEqual(await wait([listener], 0.05), []);
     const client = mp.connection.Client(listener.address);
     assert.deepEqual(await wait([listener], 30), [listener]);
-    const server = await listener.accept();
+    const server = track(t, await listener.accept());
+    track(t, await client);
     assert.deepEqual(await wait([listener], 0), []);
     (await client).close();
     server.close();
@@ -104,7 +105,7 @@ for (const context of CONTEXTS) {
       r.close();
     });
 
-    it("wait() on a Queue sleeps on its shared memory: an idle second looks at the queue a few times, not every few ms; a put from a worker wakes it", async () => {
+    it("wait() on a Queue sleeps on its shared memory: an idle second looks at the queue a few times, not every few ms; a put from a worker wakes it", async (t) => {
       const q = new mp.Queue<string>(0, { context });
       // Counts q.empty() calls (on the prototype: an own property would not travel to the worker).
       let looks = 0;
@@ -119,7 +120,7 @@ for (const context of CONTEXTS) {
         assert.ok(looks <= 3, `${looks} looks at the queue during one idle second`);
         // The worker puts once told, after wait() has looked at the queue (synchronously, when called).
         const [gateR, gateW] = mp.Pipe<number>(false, { context });
-        const putter = new mp.Process({ context, target: tasks.putWhenTold, args: [q, "woken", gateR] });
+        const putter = track(t, new mp.Process({ context, target: tasks.putWhenTold, args: [q, "woken", gateR] }));
         putter.start();
         looks = 0;
         const waiting = wait([q], 60); // a hang guard, not a bound
@@ -134,7 +135,7 @@ for (const context of CONTEXTS) {
       }
     });
 
-    it("wait() on a Pipe end sleeps on its shared memory: an idle second looks at the pipe a few times, not every 0.1 s; a send from a worker wakes it", async () => {
+    it("wait() on a Pipe end sleeps on its shared memory: an idle second looks at the pipe a few times, not every 0.1 s; a send from a worker wakes it", async (t) => {
       const [r, w] = mp.Pipe<string>(false, { context });
       // Counts poll()/pollSync() calls on r (on the prototype, as the Queue test above does).
       let looks = 0;
@@ -152,7 +153,7 @@ for (const context of CONTEXTS) {
         // at the start and at the end of the wait: polling with poll(0.1) made about 12 looks
         assert.ok(looks <= 3, `${looks} looks at the pipe during one idle second`);
         const [gateR, gateW] = mp.Pipe<number>(false, { context });
-        const sender = new mp.Process({ context, target: tasks.sendWhenTold, args: [w, "woken", gateR] });
+        const sender = track(t, new mp.Process({ context, target: tasks.sendWhenTold, args: [w, "woken", gateR] }));
         sender.start();
         looks = 0;
         const waiting = wait([r], 60); // a hang guard, not a bound
@@ -170,9 +171,9 @@ for (const context of CONTEXTS) {
       }
     });
 
-    it("Pipe ends: sendBytes/recvBytes/recvBytesInto with a Process, BufferTooShort, maxlength", async () => {
+    it("Pipe ends: sendBytes/recvBytes/recvBytesInto with a Process, BufferTooShort, maxlength", async (t) => {
       const [a, b] = mp.Pipe(true, { context });
-      const p = new mp.Process({ context, target: tasks.echoPipeBytes, args: [b] });
+      const p = track(t, new mp.Process({ context, target: tasks.echoPipeBytes, args: [b] }));
       p.start();
       await a.sendBytes(Buffer.from("hello world"), 6, 3);
       assert.equal((await a.recvBytes()).toString(), "row");

@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS } from "./helpers.ts";
+import { CONTEXTS, track } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/connection-tasks.ts")>(new URL("./fixtures/connection-tasks.ts", import.meta.url));
 
@@ -17,17 +17,18 @@ const families: { family: string; address: () => mp.connection.Address }[] = [
   { family: "AF_UNIX", address: () => unixPath("conn") },
 ];
 
-async function pair(address: mp.connection.Address, authkey?: string) {
-  const listener = await mp.connection.Listener(address, { authkey });
+/** A listener and both ends of a connection to it, closed when test `t` ends (track()) if it has not. */
+async function pair(t: TestContext, address: mp.connection.Address, authkey?: string) {
+  const listener = track(t, await mp.connection.Listener(address, { authkey }));
   const [client, server] = await Promise.all([mp.connection.Client(listener.address, { authkey }), listener.accept()]);
-  return { listener, client, server };
+  return { listener, client: track(t, client), server: track(t, server) };
 }
 
 for (const { family, address } of families) {
   for (const authkey of [undefined, "secret"]) {
     describe(`Listener/Client ${family}${authkey ? " with an authkey" : ""}`, () => {
-      it("objects both ways as structured clones, then EOF when one end closes", async () => {
-        const { listener, client, server } = await pair(address(), authkey);
+      it("objects both ways as structured clones, then EOF when one end closes", async (t) => {
+        const { listener, client, server } = await pair(t, address(), authkey);
         assert.equal(listener.family, family);
         const value = { n: 1n, when: new Date(0), m: new Map([["k", new Set([1])]]), f: new Float64Array([1.5]) };
         await client.send(value);
@@ -46,11 +47,11 @@ for (const { family, address } of families) {
         if (family === "AF_UNIX") assert.equal(existsSync(listener.address as string), false, "the socket file is removed at close");
       });
 
-      it("messages of every size, small and large mixed, sent unawaited, arrive whole and in order both ways", async () => {
+      it("messages of every size, small and large mixed, sent unawaited, arrive whole and in order both ways", async (t) => {
         // Large bodies are read straight into their own memory, small ones through the reused
         // buffer (socket-reading.ts): each message has its own byte pattern, so a byte read into the
         // wrong message, or one lost at a boundary, shows.
-        const { listener, client, server } = await pair(address(), authkey);
+        const { listener, client, server } = await pair(t, address(), authkey);
         const sizes = [1, 70_000, 3, 1024 * 1024 + 5, 65_536, 0, 32_767, 32_768, 5, 200_000, 65_532, 2];
         const message = (i: number, n: number) => Buffer.from(Array.from({ length: n }, (_, j) => (i * 31 + j) & 255));
         for (const [from, to] of [[client, server], [server, client]] as const) {
@@ -64,8 +65,8 @@ for (const { family, address } of families) {
         await listener.close();
       });
 
-      it("bytes: sendBytes(buf, offset, size), recvBytes(maxlength), recvBytesInto and BufferTooShort", async () => {
-        const { listener, client, server } = await pair(address(), authkey);
+      it("bytes: sendBytes(buf, offset, size), recvBytes(maxlength), recvBytesInto and BufferTooShort", async (t) => {
+        const { listener, client, server } = await pair(t, address(), authkey);
         await client.sendBytes(Buffer.from("hello world"), 6);
         assert.equal((await server.recvBytes()).toString(), "world");
         await client.sendBytes(new Uint16Array([1, 2, 3]), 2, 2); // offsets count bytes, as Python's cast('B')
@@ -127,8 +128,8 @@ for (const { family, address } of families) {
 }
 
 describe("recv calls that wait for the next message", () => {
-  it("are served in call order; one that timed out or was aborted gives way; maxlength, close() and EOF reject those waiting", async () => {
-    const { listener, client, server } = await pair(["127.0.0.1", 0], "secret");
+  it("are served in call order; one that timed out or was aborted gives way; maxlength, close() and EOF reject those waiting", async (t) => {
+    const { listener, client, server } = await pair(t, ["127.0.0.1", 0], "secret");
     const timedOut = assert.rejects(server.recvBytes(null, { timeout: 0.05 }), { name: "TimeoutError" });
     const controller = new AbortController();
     const aborted = assert.rejects(server.recv({ signal: controller.signal }), { name: "AbortError" });
@@ -155,7 +156,7 @@ describe("recv calls that wait for the next message", () => {
     const eofs = [client.recvBytes(), client.recv()].map((p) => assert.rejects(p, mp.EOFError));
     await Promise.all(eofs);
     // close() while calls wait: ClosedError for each.
-    const again = await pair(["127.0.0.1", 0]);
+    const again = await pair(t, ["127.0.0.1", 0]);
     const waiting = [again.server.recvBytes(), again.server.recv({ timeout: 60 })].map((p) => assert.rejects(p, mp.ClosedError));
     again.server.close();
     await Promise.all(waiting);
@@ -209,11 +210,11 @@ describe("Listener/Client options", () => {
 for (const context of CONTEXTS) {
   describe(`a Process as the peer (${context})`, () => {
     for (const { family, address } of families) {
-      it(`a Process connects to our ${family} Listener with the authkey and echoes`, async () => {
+      it(`a Process connects to our ${family} Listener with the authkey and echoes`, async (t) => {
         await using listener = await mp.connection.Listener(address(), { authkey: "k" });
-        const p = new mp.Process({ context, target: tasks.echoClient, args: [listener.address, "k"] });
+        const p = track(t, new mp.Process({ context, target: tasks.echoClient, args: [listener.address, "k"] }));
         p.start();
-        const conn = await listener.accept();
+        const conn = track(t, await listener.accept());
         for (const item of [1, { a: [1, 2] }, "s".repeat(100_000)]) {
           await conn.send(item);
           assert.deepEqual(await conn.recv(), item);
@@ -227,9 +228,9 @@ for (const context of CONTEXTS) {
       });
     }
 
-    it("a Process listens; the parent connects as the Client", async () => {
+    it("a Process listens; the parent connects as the Client", async (t) => {
       const [parentEnd, childEnd] = mp.Pipe<number>(true, { context });
-      const p = new mp.Process({ context, target: tasks.sumServer, args: [childEnd, "key"] });
+      const p = track(t, new mp.Process({ context, target: tasks.sumServer, args: [childEnd, "key"] }));
       p.start();
       const port = await parentEnd.recv({ timeout: 30 });
       await using conn = await mp.connection.Client(["127.0.0.1", port], { authkey: "key" });

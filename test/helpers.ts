@@ -1,11 +1,15 @@
-// Shared by the tests: the contexts every behaviour test runs on, and a look at the OS
-// process table (not the pool's own bookkeeping) to prove no worker is left behind.
+// Shared by the tests: the contexts every behaviour test runs on, a look at the OS process
+// table (not the pool's own bookkeeping) to prove no worker is left behind, and track(), which
+// stops what a test started when the test ends, so a failed test is reported instead of hung.
 
-import { execFileSync } from "node:child_process";
+import { ChildProcess, execFileSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import type { TestContext } from "node:test";
+import { Server, Socket } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import * as mp from "multiproc";
 import type { ContextName } from "multiproc";
 
 export const CONTEXTS: ContextName[] = ["process", "thread"];
@@ -51,6 +55,55 @@ export async function waitFor(check: () => boolean, timeoutMs = HANG_GUARD_MS, w
 
 /** How long a "never hangs" wait in a test lasts at least: only a real hang exceeds it. */
 export const HANG_GUARD_MS = 120_000;
+
+/** What a test starts that can keep its file's process alive after the test fails. */
+export type Tracked = mp.Process | mp.Pool | mp.BaseManager | mp.connection.SocketListener | mp.connection.SocketConnection | ChildProcess | Socket | Server;
+
+/**
+ * Stops `thing` when test `t` ends, passed or failed (node:test's t.after()), and returns it:
+ * `const p = track(t, new mp.Process({ ... }))`. A non-daemon Process still running keeps this
+ * file's process alive, as Python waits for its non-daemon children at exit (and so does a busy
+ * pool, an open listener or socket, a spawned child); when an assertion fails before the test
+ * joins or closes it, `node --test` would hang instead of reporting the failure. Each stop is
+ * the public call, a no-op when the test already cleaned up: a Process is killed (if alive) and
+ * joined, a pool terminated, a manager shut down, a listener or connection closed, a child
+ * process sent SIGKILL, a raw socket destroyed, a server closed.
+ */
+export function track<T extends Tracked>(t: TestContext, thing: T): T {
+  t.after(() => stop(thing));
+  return thing;
+}
+
+async function stop(thing: Tracked): Promise<void> {
+  if (thing instanceof mp.Process) {
+    let alive: boolean;
+    try {
+      alive = thing.isAlive();
+    } catch (error) {
+      if (error instanceof mp.ProcessStateError) return; // closed: it had exited
+      throw error;
+    }
+    if (!alive) return; // never started, or exited
+    thing.kill();
+    await thing.join(HANG_GUARD_MS / 1000);
+  } else if (thing instanceof mp.Pool) {
+    await thing.terminate();
+  } else if (thing instanceof mp.BaseManager) {
+    await thing.shutdown();
+  } else if (thing instanceof mp.connection.SocketListener) {
+    await thing.close();
+  } else if (thing instanceof mp.connection.SocketConnection) {
+    thing.close();
+  } else if (thing instanceof ChildProcess) {
+    if (thing.exitCode === null && thing.signalCode === null) thing.kill("SIGKILL");
+  } else if (thing instanceof Socket) {
+    thing.destroy();
+  } else if (thing instanceof Server) {
+    if (thing.listening) thing.close();
+  } else {
+    throw new TypeError(`track(): cannot stop ${String(thing)}`);
+  }
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

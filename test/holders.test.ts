@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS, assertNoSegmentsLeft, sleep } from "./helpers.ts";
+import { CONTEXTS, assertNoSegmentsLeft, sleep, track } from "./helpers.ts";
 
 after(assertNoSegmentsLeft);
 
@@ -59,12 +59,12 @@ for (const context of CONTEXTS) {
       parentConn.close();
     });
 
-    it("EOF only when every holder of the other end has closed it", async () => {
+    it("EOF only when every holder of the other end has closed it", async (t) => {
       const [reader, writer] = mp.Pipe<string>(false, { context });
       const [ctl1Here, ctl1There] = mp.Pipe<string>(true, { context });
       const [ctl2Here, ctl2There] = mp.Pipe<string>(true, { context });
-      const p1 = new mp.Process({ context, target: holdUntilTold, args: [writer, ctl1There, "one"] });
-      const p2 = new mp.Process({ context, target: holdUntilTold, args: [writer, ctl2There, "two"] });
+      const p1 = track(t, new mp.Process({ context, target: holdUntilTold, args: [writer, ctl1There, "one"] }));
+      const p2 = track(t, new mp.Process({ context, target: holdUntilTold, args: [writer, ctl2There, "two"] }));
       p1.start();
       p2.start();
       writer.close();
@@ -81,10 +81,10 @@ for (const context of CONTEXTS) {
       for (const c of [reader, ctl1Here, ctl2Here, ctl1There, ctl2There]) c.close();
     });
 
-    it("a holder killed with SIGKILL lets go: the reader gets EOFError, the writer BrokenPipeError", async () => {
+    it("a holder killed with SIGKILL lets go: the reader gets EOFError, the writer BrokenPipeError", async (t) => {
       const [reader, writer] = mp.Pipe<string>(false, { context });
       const [ready, readyThere] = mp.Pipe<string>(false, { context });
-      const p = new mp.Process({ context, target: holdForever, args: [writer, readyThere] });
+      const p = track(t, new mp.Process({ context, target: holdForever, args: [writer, readyThere] }));
       p.start();
       writer.close();
       readyThere.close();
@@ -96,7 +96,7 @@ for (const context of CONTEXTS) {
 
       const [r2, w2] = mp.Pipe<string>(false, { context });
       const [ready2, ready2There] = mp.Pipe<string>(false, { context });
-      const q = new mp.Process({ context, target: holdForever, args: [r2, ready2There] });
+      const q = track(t, new mp.Process({ context, target: holdForever, args: [r2, ready2There] }));
       q.start();
       r2.close();
       ready2There.close();
@@ -109,10 +109,10 @@ for (const context of CONTEXTS) {
       for (const c of [reader, ready, ready2, w2]) c.close();
     });
 
-    it("the parent closing its copy of an end it passed on leaves the worker's copy open", async () => {
+    it("the parent closing its copy of an end it passed on leaves the worker's copy open", async (t) => {
       const [a, b] = mp.Pipe<string>(true, { context });
       const [out, outThere] = mp.Pipe<string[]>(false, { context });
-      const p = new mp.Process({ context, target: drain, args: [a, outThere] });
+      const p = track(t, new mp.Process({ context, target: drain, args: [a, outThere] }));
       p.start();
       a.close(); // the parent's copy: the child still reads
       outThere.close();

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS, assertNoSegmentsLeft } from "./helpers.ts";
+import { CONTEXTS, assertNoSegmentsLeft, track } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/queue-tasks.ts")>(new URL("./fixtures/queue-tasks.ts", import.meta.url));
 
@@ -13,19 +13,15 @@ after(assertNoSegmentsLeft);
 for (const context of CONTEXTS) {
   describe(`Pipe (${context})`, () => {
     for (const sync of [false, true]) {
-      it(`ping-pong with a Process (${sync ? "recvSync/sendSync" : "recv/send"} in the worker)`, async () => {
+      it(`ping-pong with a Process (${sync ? "recvSync/sendSync" : "recv/send"} in the worker)`, async (t) => {
         const [parentEnd, childEnd] = mp.Pipe<number>(true, { context });
-        const p = new mp.Process({ context, target: tasks.pong, args: [childEnd, sync] });
+        const p = track(t, new mp.Process({ context, target: tasks.pong, args: [childEnd, sync] }));
         p.start();
         childEnd.close(); // Python's idiom: the parent's copy of the child's end, closed at once
         let n = 0;
-        try {
-          for (let i = 0; i < 100; i++) {
-            await parentEnd.send(n);
-            n = await parentEnd.recv({ timeout: 120 }); // a hang guard (the first includes the worker's start), not a bound
-          }
-        } finally {
-          if (n !== 100) p.kill(); // failed: a worker left waiting would keep this file's process alive for ever
+        for (let i = 0; i < 100; i++) {
+          await parentEnd.send(n);
+          n = await parentEnd.recv({ timeout: 120 }); // a hang guard (the first includes the worker's start), not a bound
         }
         assert.equal(n, 100);
         await parentEnd.send(-1);
@@ -38,8 +34,9 @@ for (const context of CONTEXTS) {
       });
     }
 
-    it("ping-pong with a Pool task", async () => {
-      await using pool = new mp.Pool({ processes: 1, context });
+    it("ping-pong with a Pool task", async (t) => {
+      // Not `await using`: its close() and join() would wait for ever for the task a failed test left waiting.
+      const pool = track(t, new mp.Pool({ processes: 1, context }));
       const [a, b] = mp.Pipe<number>(true, { context });
       const done = pool.apply(tasks.pong, [b, false]);
       b.close();
@@ -48,9 +45,11 @@ for (const context of CONTEXTS) {
       await a.send(-1);
       await done;
       await assert.rejects(a.recv(), mp.EOFError);
+      pool.close();
+      await pool.join();
     });
 
-    it("a one-way pipe carries structured clones and big objects, then EOF", async () => {
+    it("a one-way pipe carries structured clones and big objects, then EOF", async (t) => {
       const [reader, writer] = mp.Pipe<unknown>(false, { context, capacity: 1024 });
       assert.equal(reader.writable, false);
       assert.equal(writer.readable, false);
@@ -58,7 +57,7 @@ for (const context of CONTEXTS) {
       await assert.rejects(writer.recv(), TypeError);
       const big = new Int32Array(200_000).map((_, i) => i); // 800 KB through a 1 KiB ring
       const items = [new Map([["k", new Set([1n])]]), big, new Date(0), "end"];
-      const p = new mp.Process({ context, target: tasks.sendAll, args: [writer, items] });
+      const p = track(t, new mp.Process({ context, target: tasks.sendAll, args: [writer, items] }));
       p.start();
       writer.close();
       const got = [];

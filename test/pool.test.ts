@@ -5,7 +5,7 @@ import { setImmediate as turn } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as mp from "multiproc";
-import { CONTEXTS, HANG_GUARD_MS, liveChildren, sleep, waitFor } from "./helpers.ts";
+import { CONTEXTS, HANG_GUARD_MS, liveChildren, sleep, track, waitFor } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/tasks.ts")>(new URL("./fixtures/tasks.ts", import.meta.url));
 
@@ -135,7 +135,7 @@ for (const context of CONTEXTS) {
     // "exit" for "idle". Deterministic: task A runs until the worker has received "exit" (which
     // the pool sends right after B), and B's import waits for a file written once A is answered.
     for (const shape of ["applyAsync", "map chunks"] as const) {
-      it(`maxTasksPerChild: a worker runs the tasks it was given that wait for an import before it exits (${shape})`, { timeout: 2 * HANG_GUARD_MS }, async () => {
+      it(`maxTasksPerChild: a worker runs the tasks it was given that wait for an import before it exits (${shape})`, { timeout: 2 * HANG_GUARD_MS }, async (t) => {
         const dir = mkdtempSync(join(tmpdir(), "mp-gate-"));
         const gate = join(dir, "open");
         writeFileSync(gate, "");
@@ -144,7 +144,8 @@ for (const context of CONTEXTS) {
         );
         const quota = shape === "applyAsync" ? 3 : 4;
         try {
-          await using pool = new mp.Pool({ processes: 1, context, maxTasksPerChild: quota });
+          // Not `await using`: its close() and join() would wait for ever for a worker a failed test left waiting for the gate.
+          const pool = track(t, new mp.Pool({ processes: 1, context, maxTasksPerChild: quota }));
           // The first worker: the pool learns that double is quick, so it sends one behind a running task.
           assert.deepEqual(await pool.map(gated.double, [1, 2, 3, 4].slice(0, quota), { chunksize: 1 }), [2, 4, 6, 8].slice(0, quota));
           rmSync(gate); // the next worker's import of gated-import.ts waits
@@ -156,6 +157,8 @@ for (const context of CONTEXTS) {
           writeFileSync(gate, "");
           assert.deepEqual(await b, shape === "applyAsync" ? 10 : [10, 12, 14, 16, 18]);
           assert.deepEqual(await pool.map(gated.double, [1, 2], { chunksize: 1 }), [2, 4]);
+          pool.close();
+          await pool.join();
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

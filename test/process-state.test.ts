@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS } from "./helpers.ts";
+import { CONTEXTS, track } from "./helpers.ts";
 import type { Seen } from "./fixtures/process-state-tasks.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/process-state-tasks.ts")>(new URL("./fixtures/process-state-tasks.ts", import.meta.url));
@@ -46,8 +46,8 @@ for (const context of CONTEXTS) {
       assert.equal(String(q), `<Process name='Runner' parent=${process.pid} closed>`);
     });
 
-    it("join() with a negative timeout returns at once, as join(0)", async () => {
-      const p = new mp.Process({ context, target: (ms: number) => new Promise((r) => setTimeout(r, ms)), args: [60_000] });
+    it("join() with a negative timeout returns at once, as join(0)", async (t) => {
+      const p = track(t, new mp.Process({ context, target: (ms: number) => new Promise((r) => setTimeout(r, ms)), args: [60_000] }));
       p.start();
       await p.join(-1);
       await p.join(-0.5);

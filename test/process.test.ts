@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import * as mp from "multiproc";
-import { CONTEXTS, HANG_GUARD_MS, describePid, isRunning, liveChildren, waitFor } from "./helpers.ts";
+import { CONTEXTS, HANG_GUARD_MS, describePid, isRunning, liveChildren, waitFor, track } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/tasks.ts")>(new URL("./fixtures/tasks.ts", import.meta.url));
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
@@ -81,11 +81,11 @@ for (const context of CONTEXTS) {
       if (process.env.MULTIPROC_TIMING_TESTS) assert.ok(Math.max(e0!, e1!) - Math.min(s0!, s1!) < 1800);
     });
 
-    it("exitCode is 1 when the target throws, n after process.exit(n), -15 after terminate(), -9 after kill()", async () => {
+    it("exitCode is 1 when the target throws, n after process.exit(n), -15 after terminate(), -9 after kill()", async (t) => {
       const throws = new mp.Process({ target: () => { throw new Error("x"); }, context, name: "Thrower" });
       const exits = new mp.Process({ target: () => process.exit(7), context });
-      const spins = new mp.Process({ target: tasks.spin, args: [30_000], context });
-      const spins2 = new mp.Process({ target: tasks.spin, args: [30_000], context });
+      const spins = track(t, new mp.Process({ target: tasks.spin, args: [30_000], context }));
+      const spins2 = track(t, new mp.Process({ target: tasks.spin, args: [30_000], context }));
       // The thrower's traceback goes to stderr, as in Python; keep this test's output clean.
       const write = process.stderr.write;
       if (context === "thread") process.stderr.write = (() => true) as never;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS, waitFor, assertNoSegmentsLeft, sleep } from "./helpers.ts";
+import { CONTEXTS, waitFor, assertNoSegmentsLeft, sleep, track } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/queue-tasks.ts")>(new URL("./fixtures/queue-tasks.ts", import.meta.url));
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -69,10 +69,10 @@ for (const context of CONTEXTS) {
       assert.throws(() => q.putNowait(1), mp.ClosedError);
     });
 
-    it("a waiting get wakes up when a worker puts, and a full put when a worker gets", async () => {
+    it("a waiting get wakes up when a worker puts, and a full put when a worker gets", async (t) => {
       const q = new mp.Queue<number | null>(1, { context });
       const results = new mp.Queue<[string, number, number]>(0, { context });
-      const p = new mp.Process({ context, target: tasks.produce, args: [q, 20, 1] });
+      const p = track(t, new mp.Process({ context, target: tasks.produce, args: [q, 20, 1] }));
       p.start(); // the producer blocks on the bounded queue until we get
       let sum = 0;
       for (let item = await q.get(); item !== null; item = await q.get()) sum += item;
@@ -82,11 +82,11 @@ for (const context of CONTEXTS) {
       assert.equal(results.empty(), true);
     });
 
-    it("one producer, several consumer Processes, ending with sentinels", async () => {
+    it("one producer, several consumer Processes, ending with sentinels", async (t) => {
       const q = new mp.Queue<number | null>(0, { context });
       const results = new mp.Queue<[string, number, number]>(0, { context });
       const consumers = ["a", "b", "c"].map(
-        (who, i) => new mp.Process({ context, target: tasks.consume, args: [q, results, who, i % 2 === 0] }),
+        (who, i) => track(t, new mp.Process({ context, target: tasks.consume, args: [q, results, who, i % 2 === 0] })),
       );
       for (const p of consumers) p.start();
       const n = 300;
@@ -122,10 +122,10 @@ for (const context of CONTEXTS) {
       assert.deepEqual(seen.sort(), [...words].sort());
     });
 
-    it("items bigger than the ring stream through it, both ways", async () => {
+    it("items bigger than the ring stream through it, both ways", async (t) => {
       const input = new mp.Queue<unknown>(0, { context, capacity: 4096 });
       const output = new mp.Queue<unknown>(0, { context, capacity: 4096 });
-      const p = new mp.Process({ context, target: tasks.echoSync, args: [input, output] });
+      const p = track(t, new mp.Process({ context, target: tasks.echoSync, args: [input, output] }));
       p.start();
       const big = new Float64Array(100_000).map((_, i) => i * 0.5); // 800 KB through a 4 KiB ring
       const text = "x".repeat(50_000);
@@ -165,9 +165,9 @@ for (const context of CONTEXTS) {
       assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => i));
     });
     if (context === "process") {
-      it("a producer killed while holding the ring's lock does not hang the others", async () => {
+      it("a producer killed while holding the ring's lock does not hang the others", async (t) => {
         const q = new mp.Queue<Uint8Array>(0, { context, capacity: 64 });
-        const p = new mp.Process({ context, target: tasks.putBig, args: [q, 100_000] });
+        const p = track(t, new mp.Process({ context, target: tasks.putBig, args: [q, 100_000] }));
         p.start();
         await waitFor(() => !q.empty(), 10_000, "the big put to start"); // it streams, and waits for room
         p.kill();
@@ -181,7 +181,7 @@ for (const context of CONTEXTS) {
         await assert.rejects(q.put(new Uint8Array(1)), mp.BrokenQueueError);
         await assert.rejects(q.get({ timeout: 60 }), mp.BrokenQueueError);
         const bounded = new mp.Queue<Uint8Array>(5, { context, capacity: 64 });
-        const b = new mp.Process({ context, target: tasks.putBig, args: [bounded, 100_000] });
+        const b = track(t, new mp.Process({ context, target: tasks.putBig, args: [bounded, 100_000] }));
         b.start();
         await waitFor(() => !bounded.empty(), 10_000, "the big put to start");
         b.kill();
@@ -221,46 +221,42 @@ for (const context of CONTEXTS) {
       if (!t.empty()) await assert.rejects(t.get({ timeout: 20 }), mp.BrokenQueueError);
     });
 
-    it("a get that has started reading an item bigger than the ring still honours its timeout, and the item still arrives", { timeout: 60_000 }, async () => {
+    it("a get that has started reading an item bigger than the ring still honours its timeout, and the item still arrives", { timeout: 60_000 }, async (t) => {
       const q = new mp.SimpleQueue<Uint8Array>({ context, capacity: 4096 });
       const out = new mp.SimpleQueue<[number, number, boolean]>({ context });
       const ready = new mp.Event({ context });
-      const p = new mp.Process({ context, target: tasks.getPatiently, args: [q, out, ready] });
+      const p = track(t, new mp.Process({ context, target: tasks.getPatiently, args: [q, out, ready] }));
       p.start();
-      try {
-        assert.ok(await ready.wait(30), "the reader started");
-        // This event loop drives the streaming put; it stalls it by spinning 300 ms between turns,
-        // while the reader's gets (0.1 s timeouts) wait in the middle of the item.
-        const item = new Uint8Array(256 * 1024).map((_, i) => i & 0xff);
-        let done = false;
-        const putting = q.put(item).finally(() => (done = true));
-        while (!done) {
-          const until = Date.now() + 300;
-          while (Date.now() < until);
-          await new Promise((r) => setImmediate(r));
-        }
-        await putting;
-        const [midItem, length, whole] = await out.get({ timeout: 30 });
-        assert.equal(length, item.length);
-        assert.ok(whole, "the item arrives whole, in order");
-        // Before: the first get that began reading it waited until the whole item was there.
-        assert.ok(midItem >= 1, `no get gave up while the item was streaming`);
-        await p.join(30);
-        assert.equal(p.exitCode, 0);
-      } finally {
-        p.kill();
+      assert.ok(await ready.wait(30), "the reader started");
+      // This event loop drives the streaming put; it stalls it by spinning 300 ms between turns,
+      // while the reader's gets (0.1 s timeouts) wait in the middle of the item.
+      const item = new Uint8Array(256 * 1024).map((_, i) => i & 0xff);
+      let done = false;
+      const putting = q.put(item).finally(() => (done = true));
+      while (!done) {
+        const until = Date.now() + 300;
+        while (Date.now() < until);
+        await new Promise((r) => setImmediate(r));
       }
+      await putting;
+      const [midItem, length, whole] = await out.get({ timeout: 30 });
+      assert.equal(length, item.length);
+      assert.ok(whole, "the item arrives whole, in order");
+      // Before: the first get that began reading it waited until the whole item was there.
+      assert.ok(midItem >= 1, `no get gave up while the item was streaming`);
+      await p.join(30);
+      assert.equal(p.exitCode, 0);
     });
   });
 
   describe(`Unbounded Queue puts never wait, as in Python (${context})`, () => {
-    it("Python's docs pattern: every task put before any worker exists, then workers consume them", { timeout: 120_000 }, async () => {
+    it("Python's docs pattern: every task put before any worker exists, then workers consume them", { timeout: 120_000 }, async (t) => {
       const todo = new mp.Queue<number | null>(0, { context }); // the default 256 KiB ring: about 32,000 small items
       const done = new mp.Queue<number>(0, { context });
       const n = 50_000;
       for (let i = 0; i < n; i++) await todo.put(i); // before: waited here forever once the ring was full
       assert.equal(todo.qsize(), n, "qsize() counts what this handle buffered");
-      const workers = [true, false].map((sync) => new mp.Process({ context, target: tasks.squareAll, args: [todo, done, sync] }));
+      const workers = [true, false].map((sync) => track(t, new mp.Process({ context, target: tasks.squareAll, args: [todo, done, sync] })));
       for (const w of workers) w.start();
       let sum = 0;
       for (let i = 0; i < n; i++) sum += await done.get({ timeout: 30 });
@@ -273,7 +269,7 @@ for (const context of CONTEXTS) {
       assert.equal(todo.empty(), true);
     });
 
-    it("one producer's order survives the buffer, across put, putNowait and putSync", { timeout: 60_000 }, async () => {
+    it("one producer's order survives the buffer, across put, putNowait and putSync", { timeout: 60_000 }, async (t) => {
       const q = new mp.Queue<number | null>(0, { context, capacity: 1024 }); // about 128 small items
       const out = new mp.Queue<number[]>(0, { context });
       const pending = [];
@@ -284,7 +280,7 @@ for (const context of CONTEXTS) {
       await Promise.all(pending);
       assert.equal(q.qsize(), 2000);
       assert.equal(q.empty(), false);
-      const p = new mp.Process({ context, target: tasks.collect, args: [q, out] });
+      const p = track(t, new mp.Process({ context, target: tasks.collect, args: [q, out] }));
       p.start();
       await waitFor(() => q.qsize() < 2000, 20_000, "the consumer to start");
       q.putSync(2000); // blocks until what this handle buffered, then 2000, is in the ring
@@ -303,9 +299,9 @@ for (const context of CONTEXTS) {
       assert.deepEqual(got, range(100));
     });
 
-    it("a Process that puts more than the ring holds and returns at once: its exit waits, the parent gets everything", { timeout: 60_000 }, async () => {
+    it("a Process that puts more than the ring holds and returns at once: its exit waits, the parent gets everything", { timeout: 60_000 }, async (t) => {
       const q = new mp.Queue<number>(0, { context, capacity: 4096 }); // about 500 small items
-      const p = new mp.Process({ context, target: tasks.putMany, args: [q, 5000, "nowait"] });
+      const p = track(t, new mp.Process({ context, target: tasks.putMany, args: [q, 5000, "nowait"] }));
       p.start();
       await waitFor(() => q.qsize() === 5000, 20_000, "the child to put everything");
       await sleep(300);
@@ -317,9 +313,9 @@ for (const context of CONTEXTS) {
       assert.equal(p.exitCode, 0);
     });
 
-    it("a Pool worker told to exit first writes what its tasks buffered (unawaited puts)", { timeout: 60_000 }, async () => {
+    it("a Pool worker told to exit first writes what its tasks buffered (unawaited puts)", { timeout: 60_000 }, async (t) => {
       const q = new mp.Queue<number>(0, { context, capacity: 4096 });
-      const pool = new mp.Pool({ processes: 1, context });
+      const pool = track(t, new mp.Pool({ processes: 1, context }));
       await pool.apply(tasks.putMany, [q, 5000, "put"]);
       pool.close(); // the worker gets "exit" now, with most of its items still buffered
       const got = [];
@@ -340,7 +336,7 @@ for (const context of CONTEXTS) {
       assert.deepEqual(got, range(got.length));
     });
 
-    it("close() still flushes what this handle buffered; joinThread() waits for it", { timeout: 60_000 }, async () => {
+    it("close() still flushes what this handle buffered; joinThread() waits for it", { timeout: 60_000 }, async (t) => {
       const q = new mp.Queue<number | null>(0, { context, capacity: 64 });
       const out = new mp.Queue<number[]>(0, { context });
       for (let i = 0; i < 100; i++) q.putNowait(i);
@@ -351,19 +347,19 @@ for (const context of CONTEXTS) {
       const joined = q.joinThread().then(() => (flushed = true));
       await sleep(100);
       assert.equal(flushed, false, "nobody has got anything yet");
-      const p = new mp.Process({ context, target: tasks.collect, args: [q, out] });
+      const p = track(t, new mp.Process({ context, target: tasks.collect, args: [q, out] }));
       p.start();
       await joined;
       assert.deepEqual(await out.get({ timeout: 30 }), range(100));
       await p.join();
     });
 
-    it("a JoinableQueue counts buffered items as unfinished work, and join() waits for them", { timeout: 60_000 }, async () => {
+    it("a JoinableQueue counts buffered items as unfinished work, and join() waits for them", { timeout: 60_000 }, async (t) => {
       const q = new mp.JoinableQueue<number | null>(0, { context, capacity: 64 });
       const done = new mp.Queue<number>(0, { context });
       for (let i = 1; i <= 200; i++) q.putNowait(i);
       assert.equal(q.unfinishedTasks(), 200);
-      const workers = [0, 1].map(() => new mp.Process({ context, target: tasks.work, args: [q, done] }));
+      const workers = [0, 1].map(() => track(t, new mp.Process({ context, target: tasks.work, args: [q, done] })));
       for (const w of workers) w.start();
       await q.join({ timeout: 30 });
       assert.equal(done.qsize(), 200);
@@ -412,10 +408,10 @@ for (const context of CONTEXTS) {
   });
 
   describe(`JoinableQueue (${context})`, () => {
-    it("join() waits until workers have called taskDone() for every item", async () => {
+    it("join() waits until workers have called taskDone() for every item", async (t) => {
       const q = new mp.JoinableQueue<number | null>(0, { context });
       const done = new mp.Queue<number>(0, { context });
-      const workers = [0, 1].map(() => new mp.Process({ context, target: tasks.work, args: [q, done] }));
+      const workers = [0, 1].map(() => track(t, new mp.Process({ context, target: tasks.work, args: [q, done] })));
       for (const w of workers) w.start();
       for (let i = 1; i <= 10; i++) await q.put(i);
       assert.ok(q.unfinishedTasks() > 0);

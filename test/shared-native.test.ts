@@ -18,6 +18,7 @@ import {
   removeStaleSegments,
   type ShmBinding,
 } from "../src/memory/native.js";
+import { track } from "./helpers.ts";
 
 const fixture = new URL("./fixtures/shm-child.mjs", import.meta.url);
 const skip = nativeAvailable() ? false : "native addon not built (node scripts/build-native.mjs)";
@@ -310,7 +311,7 @@ describe("across processes", { skip }, () => {
     }
   });
 
-  test("dieWithParent: the kernel kills a spinning process when its parent dies, or at once if it already has", async () => {
+  test("dieWithParent: the kernel kills a spinning process when its parent dies, or at once if it already has", async (t) => {
     assert.throws(() => shm().dieWithParent(0), { code: "ERR_INVALID_ARG_TYPE" });
     const addon = JSON.stringify(new URL("../native/build/Release/multiproc_shm.node", import.meta.url).pathname);
     const arm = (parent: string) =>
@@ -320,10 +321,13 @@ describe("across processes", { skip }, () => {
     const signal = await new Promise((r) => orphan.on("exit", (_code, sig) => r(sig)));
     assert.equal(signal, "SIGKILL");
     // A middle process starts a spinning child armed against it; we kill the middle one.
-    const middle = spawn(
-      process.execPath,
-      ["-e", `require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(arm("process.ppid"))}], { stdio: "inherit" }); setInterval(() => {}, 1000);`],
-      { stdio: ["ignore", "pipe", "inherit"] },
+    const middle = track(
+      t,
+      spawn(
+        process.execPath,
+        ["-e", `require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(arm("process.ppid"))}], { stdio: "inherit" }); setInterval(() => {}, 1000);`],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      ),
     );
     const pid = Number(await new Promise<string>((r) => middle.stdout.once("data", (d: Buffer) => r(d.toString()))));
     try {

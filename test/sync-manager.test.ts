@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS, isRunning, waitFor } from "./helpers.ts";
+import { CONTEXTS, isRunning, waitFor, track } from "./helpers.ts";
 
 const run = promisify(execFile);
 
@@ -420,8 +420,8 @@ for (const context of CONTEXTS) {
       if (match[1] !== "thread") await waitFor(() => !isRunning(Number(match[1])), 30_000, "the manager's process to end with its parent");
     });
 
-    it("pending and later calls reject with ManagerClosedError, never hang", async () => {
-      const manager = await mp.Manager({ context });
+    it("pending and later calls reject with ManagerClosedError, never hang", async (t) => {
+      const manager = track(t, await mp.Manager({ context }));
       const q = await manager.Queue();
       const pending = assert.rejects(q.get(), mp.ManagerClosedError); // blocks in the manager until it goes
       const pendingElsewhere = assert.rejects((await manager.Event()).wait(), mp.ManagerClosedError);
@@ -433,8 +433,8 @@ for (const context of CONTEXTS) {
     });
 
     if (context === "process") {
-      it("a manager process killed with SIGKILL: pending calls reject, later ones too", async () => {
-        const manager = await mp.Manager({ context });
+      it("a manager process killed with SIGKILL: pending calls reject, later ones too", async (t) => {
+        const manager = track(t, await mp.Manager({ context }));
         const q = await manager.Queue();
         const pending = assert.rejects(q.get(), mp.ManagerClosedError);
         const pid = manager.pid!;
