@@ -2,14 +2,14 @@
 // examples of Python's concurrent.futures documentation ported (the two deadlock examples of
 // the docs are not: they show programs that never finish).
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as mp from "multiproc";
-import { CONTEXTS, sleep } from "./helpers.ts";
+import { CONTEXTS, HANG_GUARD_MS, isRunning, sleep, waitFor } from "./helpers.ts";
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/executor-tasks.ts")>(new URL("./fixtures/executor-tasks.ts", import.meta.url));
 const sleepFor = (ms: number) => new Promise<number>((resolve) => setTimeout(() => resolve(ms), ms));
@@ -274,6 +274,56 @@ for (const context of CONTEXTS) {
       const f = later.submit(sleepFor, 100);
       await later.shutdown({ wait: false });
       assert.equal(await f.result(), 100, "shutdown without wait lets pending work finish");
+    });
+
+    it(`terminateWorkers / killWorkers (Python 3.14): the running future fails with ${Broken.name}, the pending one is cancelled, the workers are gone`, async () => {
+      // A task that never returns, and one whose process ignores SIGTERM (the thread context has no signals: both stop).
+      const forever = () => new Promise(() => setInterval(() => {}, 1000));
+      const stubborn = (marker: string) => {
+        process.on("SIGTERM", () => {});
+        process.getBuiltinModule("node:fs").writeFileSync(marker, String(process.pid));
+        const until = Date.now() + 600_000;
+        while (Date.now() < until);
+      };
+      for (const how of ["terminateWorkers", "killWorkers"] as const) {
+        const executor = new Executor(1);
+        // The process executor hands its pool one call more than it has workers, as Python's call
+        // queue does: that one counts as running too, and fails like the running one.
+        const futures = [executor.submit(forever), executor.submit(() => "queued"), executor.submit(() => "pending")];
+        await waitFor(() => futures[0]!.running());
+        await sleep(100);
+        const handed = futures.filter((f) => f.running());
+        await executor[how]();
+        for (const future of handed) {
+          const error = await future.exception(HANG_GUARD_MS / 1000);
+          assert.ok(error instanceof Broken, `${how}: a running future fails with ${Broken.name}, got ${String(error)}`);
+          assert.match((error as Error).message, how === "killWorkers" ? /workers were killed \(killWorkers\(\)\)/ : /workers were terminated \(terminateWorkers\(\)\)/);
+        }
+        assert.equal(futures[2]!.cancelled(), true, `${how}: the future not handed to the pool is cancelled`);
+        assert.equal(futures.filter((f) => f.cancelled()).length, futures.length - handed.length);
+        assert.throws(() => executor.submit(() => 1), Broken);
+        await executor.shutdown(); // after a forced stop, shutdown() returns: nothing is left to wait for
+      }
+      if (context === "process") {
+        // SIGTERM is ignored by this task: terminateWorkers() cannot stop it, killWorkers() then does.
+        const dir = mkdtempSync(join(tmpdir(), "mp-exec-kill-"));
+        try {
+          const marker = join(dir, "pid");
+          const executor = new Executor(1);
+          const running = executor.submit(stubborn, marker);
+          await waitFor(() => existsSync(marker) && readFileSync(marker, "utf8").length > 0);
+          const pid = Number(readFileSync(marker, "utf8"));
+          const terminated = executor.terminateWorkers();
+          assert.ok((await running.exception(HANG_GUARD_MS / 1000)) instanceof Broken);
+          await sleep(300);
+          assert.equal(isRunning(pid), true, "a worker that ignores SIGTERM outlives terminateWorkers()");
+          await executor.killWorkers();
+          await terminated;
+          await waitFor(() => !isRunning(pid));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
     });
 
     it("a dead worker fails its future alone (WorkerLostError); the executor goes on", async () => {

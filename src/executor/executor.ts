@@ -129,6 +129,30 @@ export class Executor implements AsyncDisposable {
     if (wait) await finished;
   }
 
+  /**
+   * Python 3.14's terminate_workers(): the last resort when shutdown() cannot finish (a task that
+   * never returns). Stops every worker now (SIGTERM for a process; a thread is stopped), cancels
+   * the futures not started, fails the running ones with BrokenProcessPool / BrokenThreadPool,
+   * and makes later submit() throw it too. Resolves once every worker has exited.
+   */
+  terminateWorkers(): Promise<void> {
+    return this.#forceShutdown("terminate");
+  }
+
+  /** Python 3.14's kill_workers(): terminateWorkers() with SIGKILL, which a process cannot ignore. */
+  killWorkers(): Promise<void> {
+    return this.#forceShutdown("kill");
+  }
+
+  async #forceShutdown(how: "terminate" | "kill"): Promise<void> {
+    this.#shutdown = true;
+    for (const item of this.#pending.drain()) item.future.cancel();
+    const verb = how === "kill" ? "killed" : "terminated";
+    this.#break(new Error(`its workers were ${verb} (${how}Workers())`));
+    const pool = this.#pool;
+    if (pool) await (how === "kill" ? pool.killWorkers() : pool.terminate());
+  }
+
   /** `await using executor = new ProcessPoolExecutor()`: shutdown({ wait: true }) at the end of the block, as Python's `with`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown({ wait: true });

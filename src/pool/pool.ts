@@ -216,6 +216,12 @@ export class Pool extends EventEmitter<PoolEvents> implements AsyncDisposable {
     return whileAwaited(this.#scheduler.terminate());
   }
 
+  /** @internal terminate() with SIGKILL for worker processes (ProcessPoolExecutor.killWorkers()). */
+  killWorkers(): Promise<void> {
+    logDebug("killing the pool's workers");
+    return whileAwaited(this.#scheduler.terminate("kill"));
+  }
+
   /** console.log() shows Python's repr: `<Pool state=RUN pool_size=4>` (CLOSE after close(), TERMINATE after terminate()). */
   [inspect.custom](): string {
     const state = { running: "RUN", closing: "CLOSE", terminated: "TERMINATE" }[this.#scheduler.state];

@@ -161,10 +161,17 @@ export class Scheduler {
     for (const job of [...this.#openJobs]) job();
   }
 
-  terminate(): Promise<void> {
+  /**
+   * Stop every worker now; every call not finished rejects. `kill`: SIGKILL for processes, also
+   * to the workers still alive after an earlier terminate() (one that ignores SIGTERM).
+   */
+  terminate(how: "terminate" | "kill" = "terminate"): Promise<void> {
+    const stop = (slot: WorkerSlot) => (how === "kill" ? slot.handle.kill() : slot.handle.terminate());
     if (this.#state !== "terminated") {
       this.#state = "terminated";
-      this.#failAll(new PoolClosedError("The pool was terminated before this task finished"), (slot) => slot.handle.terminate());
+      this.#failAll(new PoolClosedError("The pool was terminated before this task finished"), stop);
+    } else if (how === "kill") {
+      for (const slot of this.#slots) stop(slot);
     }
     return this.allExited();
   }
