@@ -13,6 +13,9 @@ import { CONTEXTS, HANG_GUARD_MS, isRunning, sleep, waitFor } from "./helpers.ts
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/executor-tasks.ts")>(new URL("./fixtures/executor-tasks.ts", import.meta.url));
 const sleepFor = (ms: number) => new Promise<number>((resolve) => setTimeout(() => resolve(ms), ms));
+function* naturals2() {
+  for (let n = 0; ; n++) yield n;
+}
 const fail = (message: string) => {
   throw new Error(message);
 };
@@ -256,6 +259,53 @@ for (const context of CONTEXTS) {
       await assert.rejects(it.next(), { name: "TimeoutError" });
       assert.throws(() => executor.map((n: number) => n, 5 as unknown as number[]), /not iterable/);
       assert.throws(() => executor.map((n: number) => n, xs, { chunksize: 0 }), /chunksize must be an integer >= 1/);
+    });
+
+    it("map with buffersize (Python 3.14): an endless iterable is read lazily, at most buffersize tasks ahead of the results taken", async () => {
+      await using executor = new Executor(2);
+      for (const [buffersize, chunksize] of [[1, 1], [3, 1], [2, 5]] as const) {
+        let read = 0;
+        let closed = false;
+        function* naturals() {
+          try {
+            for (let n = 0; ; n++) {
+              read++;
+              yield n;
+            }
+          } finally {
+            closed = true;
+          }
+        }
+        const taken: number[] = [];
+        for await (const x of executor.map((n: number) => n * 2, naturals(), { buffersize, chunksize })) {
+          taken.push(x);
+          // Submitted and not yet yielded: at most buffersize chunks, plus the one being taken (as Python's).
+          assert.ok(read <= Math.ceil((taken.length + 1) / chunksize) * chunksize + buffersize * chunksize,
+            `buffersize ${buffersize}, chunksize ${chunksize}: ${read} items read after ${taken.length} results`);
+          if (taken.length === 12) break;
+        }
+        assert.deepEqual(taken, Array.from({ length: 12 }, (_, i) => i * 2));
+        assert.equal(closed, true, "leaving the loop closes the input");
+      }
+      // Without buffersize every call is submitted at once (Python's default): the input is read whole by map().
+      let read = 0;
+      const counted = function* () {
+        for (let n = 0; n < 20; n++, read++) yield n;
+      };
+      const all = executor.map((n: number) => n, counted());
+      assert.equal(read, 20);
+      for await (const _ of all);
+      assert.throws(() => executor.map((n: number) => n, [1], { buffersize: 0 }), /buffersize must be an integer >= 1/);
+      assert.throws(() => executor.map((n: number) => n, [1], { buffersize: 1.5 }), /buffersize must be an integer >= 1/);
+      // A lazy submit after shutdown fails as submit() does, and the iteration says so.
+      const late = new Executor(1);
+      const it = late.map((n: number) => n, naturals2(), { buffersize: 1 });
+      assert.equal((await it.next()).value, 0);
+      await late.shutdown({ wait: false });
+      await assert.rejects(async () => {
+        for (;;) if ((await it.next()).done) break;
+      }, (e: Error) => e instanceof mp.PoolClosedError && /cannot schedule new futures after shutdown/.test(e.message));
+      await late.shutdown();
     });
 
     it("shutdown: no more submits; cancelFutures cancels what has not started; wait waits for the rest", async () => {

@@ -23,6 +23,12 @@ export interface ExecutorMapOptions {
   timeout?: number;
   /** Items per task (default 1): larger chunks cut the per-task cost of tiny items. */
   chunksize?: number;
+  /**
+   * Python 3.14's buffersize: at most this many tasks (chunks) submitted whose results have not
+   * been yielded yet; the iterables are read lazily, one more task as each result is taken. For
+   * long or endless iterables. Default: every call is submitted at once.
+   */
+  buffersize?: number;
 }
 
 /** Options of an executor's shutdown(): Python's wait and cancel_futures. */
@@ -87,9 +93,10 @@ export class Executor implements AsyncDisposable {
     const hasOptions = last !== undefined && last !== null && typeof last === "object" && !(Symbol.iterator in last);
     const options = (hasOptions ? last : {}) as ExecutorMapOptions;
     const iterables = (hasOptions ? iterablesAndOptions.slice(0, -1) : iterablesAndOptions) as Iterable<unknown>[];
-    const { timeout, chunksize = 1 } = options;
+    const { timeout, chunksize = 1, buffersize } = options;
     if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) throw new RangeError(`${where}: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
     if (!(Number.isInteger(chunksize) && chunksize >= 1)) throw new RangeError(`${where}: chunksize must be an integer >= 1, got ${String(chunksize)}`);
+    if (buffersize !== undefined && !(Number.isInteger(buffersize) && buffersize >= 1)) throw new RangeError(`${where}: buffersize must be an integer >= 1, got ${String(buffersize)}`);
     if (iterables.length === 0) throw new TypeError(`${where}: expected at least one iterable`);
     iterables.forEach((it, i) => {
       if (it === null || typeof (it as Iterable<unknown>)?.[Symbol.iterator] !== "function") throw new TypeError(`${where}: argument ${i + 2} is not iterable`);
@@ -97,19 +104,18 @@ export class Executor implements AsyncDisposable {
     this.#checkOpen(where);
     prepareFunction(fn, where);
     const deadline = timeout === undefined ? undefined : performance.now() + timeout * 1000;
-    const futures: Future<unknown[]>[] = [];
-    let chunk: unknown[][] = [];
-    const flush = () => {
-      const args = chunk;
-      chunk = [];
+    const chunks = chunked(zip(iterables), chunksize);
+    const submitNext = (): boolean => {
+      const step = chunks.next();
+      if (step.done) return false;
+      const args = step.value;
+      if (buffersize !== undefined) this.#checkOpen(where); // a lazy submit after shutdown() fails as submit() does
       futures.push(this.#enqueue((pool) => pool.starmap(fn as TaskFunction<(...a: unknown[]) => unknown>, args, { chunksize: args.length })) as Future<unknown[]>);
+      return true;
     };
-    for (const args of zip(iterables)) {
-      chunk.push(args);
-      if (chunk.length === chunksize) flush();
-    }
-    if (chunk.length > 0) flush();
-    return results(futures, deadline, where, timeout) as AsyncIterableIterator<Awaited<R>>;
+    const futures: Future<unknown[]>[] = [];
+    for (let n = 0; (buffersize === undefined || n < buffersize) && submitNext(); n++);
+    return results(futures, buffersize === undefined ? null : submitNext, chunks, deadline, where, timeout) as AsyncIterableIterator<Awaited<R>>;
   }
 
   /**
@@ -261,10 +267,41 @@ function* zip(iterables: Iterable<unknown>[]): Generator<unknown[]> {
   }
 }
 
-/** map()'s results: each chunk's values in order; on an error, a timeout or an early stop, the rest is cancelled. */
-async function* results(futures: Future<unknown[]>[], deadline: number | undefined, where: string, timeout: number | undefined): AsyncGenerator<unknown> {
+/** Arrays of up to `size` items of `items`, read as they are asked for. */
+function* chunked<T>(items: Iterator<T>, size: number): Generator<T[], void, undefined> {
+  let chunk: T[] = [];
   try {
-    for (const future of futures) {
+    for (let step = items.next(); !step.done; step = items.next()) {
+      chunk.push(step.value);
+      if (chunk.length === size) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+  } finally {
+    items.return?.();
+  }
+}
+
+/**
+ * map()'s results: each chunk's values in order; on an error, a timeout or an early stop, the
+ * rest is cancelled. `submitNext` (with buffersize): submits one more chunk as each is taken, as
+ * Python's result_iterator does, until the input ends.
+ */
+async function* results(
+  futures: Future<unknown[]>[],
+  submitNext: (() => boolean) | null,
+  input: Generator<unknown[]>,
+  deadline: number | undefined,
+  where: string,
+  timeout: number | undefined,
+): AsyncGenerator<unknown> {
+  let future: Future<unknown[]> | undefined;
+  try {
+    while (futures.length > 0) {
+      future = futures.shift()!;
+      submitNext?.();
       if (deadline === undefined) {
         yield* await future.result();
         continue;
@@ -275,6 +312,8 @@ async function* results(futures: Future<unknown[]>[], deadline: number | undefin
       yield* values;
     }
   } finally {
-    for (const future of futures) future.cancel();
+    future?.cancel();
+    for (const rest of futures) rest.cancel();
+    input.return(undefined);
   }
 }
