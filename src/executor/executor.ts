@@ -105,6 +105,7 @@ export class Executor implements AsyncDisposable {
     prepareFunction(fn, where);
     const deadline = timeout === undefined ? undefined : performance.now() + timeout * 1000;
     const chunks = chunked(zip(iterables), chunksize);
+    const futures: Future<unknown[]>[] = [];
     const submitNext = (): boolean => {
       const step = chunks.next();
       if (step.done) return false;
@@ -113,7 +114,6 @@ export class Executor implements AsyncDisposable {
       futures.push(this.#enqueue((pool) => pool.starmap(fn as TaskFunction<(...a: unknown[]) => unknown>, args, { chunksize: args.length })) as Future<unknown[]>);
       return true;
     };
-    const futures: Future<unknown[]>[] = [];
     for (let n = 0; (buffersize === undefined || n < buffersize) && submitNext(); n++);
     return results(futures, buffersize === undefined ? null : submitNext, chunks, deadline, where, timeout) as AsyncIterableIterator<Awaited<R>>;
   }
