@@ -43,6 +43,19 @@ describe("SharedMemory in one process", () => {
     assert.throws(() => new mp.SharedMemory({ name: "a/b" }), { name: "TypeError" });
   });
 
+  it("track: false is not unlinked by the creator's `using`; track must be a boolean", () => {
+    const name = `track-using-${process.pid}`;
+    {
+      using shm = new mp.SharedMemory({ name, create: true, size: 8, track: false });
+      shm.buf[0] = 5;
+    }
+    const again = new mp.SharedMemory({ name });
+    assert.equal(again.buf[0], 5);
+    again.unlink();
+    again.close();
+    assert.throws(() => new mp.SharedMemory({ create: true, size: 8, track: "no" as unknown as boolean }), /track must be true or false/);
+  });
+
   it("ShareableList: Python's fixed slots", () => {
     using sl = new mp.ShareableList([1, 2.5, "hello", true, null, 2n ** 40n]);
     assert.deepEqual(sl.toArray(), [1, 2.5, "hello", true, null, 2n ** 40n]);
@@ -83,6 +96,34 @@ for (const context of CONTEXTS) {
       await p.join();
       assert.deepEqual([...shm.buf.subarray(0, 3)], [1, 2, 3]);
       assert.deepEqual(sl.toArray(), [99, "b"]);
+    });
+
+    it("track: false (Python 3.13): the block outlives the Process that created it; tracked, it goes with it", async () => {
+      const outlives = `track-false-${context}-${process.pid}`;
+      const goes = `track-true-${context}-${process.pid}`;
+      try {
+        const p = new ctx.Process({
+          target: async (kept: string, tracked: string) => {
+            const { SharedMemory } = await import("multiproc");
+            new SharedMemory({ name: kept, create: true, size: 8, track: false }).buf[0] = 42;
+            new SharedMemory({ name: tracked, create: true, size: 8 }).buf[0] = 7;
+          },
+          args: [outlives, goes],
+        });
+        p.start();
+        await p.join();
+        assert.equal(p.exitCode, 0);
+        const opened = new mp.SharedMemory({ name: outlives });
+        assert.equal(opened.buf[0], 42, "the untracked block is still there, with its bytes");
+        opened.close();
+        assert.throws(() => new mp.SharedMemory({ name: goes }), { name: "FileNotFoundError" }, "the tracked one was unlinked when its creator ended");
+      } finally {
+        for (const name of [outlives, goes]) {
+          try {
+            new mp.SharedMemory({ name }).unlink();
+          } catch {}
+        }
+      }
     });
   });
 }

@@ -6,8 +6,9 @@
 // Lifetime as in Python: close() unmaps this handle, unlink() (by anyone, once) removes the
 // name; the memory is freed by the kernel when the last mapping goes. Beyond Python: a creator
 // that never calls unlink() unlinks at exit, or its tracker does once it is killed
-// (segment-tracker.ts; Python's resource tracker does the same, with a warning);
-// `using shm = new SharedMemory(...)` closes (and, for the creator, unlinks).
+// (segment-tracker.ts; Python's resource tracker does the same, with a warning), unless it was
+// created with `track: false` (Python 3.13) to outlive its creator;
+// `using shm = new SharedMemory(...)` closes (and, for a tracked creator, unlinks).
 
 import { SEGMENT_PREFIX, createSegment, native } from "../memory/native.js";
 import { disownSegment, ownSegment } from "../memory/segment-tracker.js";
@@ -21,6 +22,12 @@ export interface SharedMemoryOptions {
   create?: boolean;
   /** Bytes, when creating. Opening maps the whole block, whatever its size. */
   size?: number;
+  /**
+   * Python 3.13's track (default true): the creator unlinks the block when it exits or is killed,
+   * and when a `using` block ends. false: the block outlives its creator, for programs that open
+   * it later by name; someone must unlink() it (or it stays in /dev/shm until reboot).
+   */
+  track?: boolean;
 }
 
 /** Python's shared_memory.SharedMemory: a named block of bytes that any process can open by name. */
@@ -32,7 +39,8 @@ export class SharedMemory implements Shareable {
   #buf: Uint8Array;
 
   constructor(options: SharedMemoryOptions) {
-    const { name, create = false, size = 0 } = options ?? {};
+    const { name, create = false, size = 0, track = true } = options ?? {};
+    if (typeof track !== "boolean") throw new TypeError(`SharedMemory: track must be true or false, got ${String(track)}`);
     noteShareableCreated();
     if (create) {
       if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`SharedMemory: size must be a positive integer number of bytes when creating, got ${String(size)}`);
@@ -45,7 +53,8 @@ export class SharedMemory implements Shareable {
         this.#buffer = withName(name, () => native().create(this.#name, size));
       }
       this.#creator = true;
-      ownSegment(this.#name); // unlinked at exit, or by the tracker if this process is killed, as Python's resource tracker does
+      // Unlinked at exit, or by the tracker if this process is killed, as Python's resource tracker does.
+      if (track) ownSegment(this.#name);
     } else {
       if (name === undefined || name === null) throw new TypeError("SharedMemory: give a name to open, or { create: true, size } to make a new block");
       this.#name = osName(name);
@@ -90,10 +99,10 @@ export class SharedMemory implements Shareable {
     });
   }
 
-  /** `using shm = new SharedMemory({ create: true, size })`: closes, and unlinks if this handle created it (unless someone did). */
+  /** `using shm = new SharedMemory({ create: true, size })`: closes, and unlinks if this handle created it with `track` (unless someone did). */
   [Symbol.dispose](): void {
     this.close();
-    if (this.#creator) disownSegment(this.#name, true);
+    if (this.#creator) disownSegment(this.#name, true); // a no-op for an untracked block: it was never owned
   }
 
   [kShareable]() {
