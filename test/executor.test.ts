@@ -13,8 +13,16 @@ import { CONTEXTS, HANG_GUARD_MS, isRunning, sleep, waitFor } from "./helpers.ts
 
 const tasks = mp.tasksFrom<typeof import("./fixtures/executor-tasks.ts")>(new URL("./fixtures/executor-tasks.ts", import.meta.url));
 const sleepFor = (ms: number) => new Promise<number>((resolve) => setTimeout(() => resolve(ms), ms));
-function* naturals2() {
-  for (let n = 0; ; n++) yield n;
+/** 0, 1, 2, ... for ever; `seen` counts the items read and notes when the reader closed it. */
+function* naturals(seen = { read: 0, closed: false }) {
+  try {
+    for (let n = 0; ; n++) {
+      seen.read++;
+      yield n;
+    }
+  } finally {
+    seen.closed = true;
+  }
 }
 const fail = (message: string) => {
   throw new Error(message);
@@ -264,28 +272,17 @@ for (const context of CONTEXTS) {
     it("map with buffersize (Python 3.14): an endless iterable is read lazily, at most buffersize tasks ahead of the results taken", async () => {
       await using executor = new Executor(2);
       for (const [buffersize, chunksize] of [[1, 1], [3, 1], [2, 5]] as const) {
-        let read = 0;
-        let closed = false;
-        function* naturals() {
-          try {
-            for (let n = 0; ; n++) {
-              read++;
-              yield n;
-            }
-          } finally {
-            closed = true;
-          }
-        }
+        const seen = { read: 0, closed: false };
         const taken: number[] = [];
-        for await (const x of executor.map((n: number) => n * 2, naturals(), { buffersize, chunksize })) {
+        for await (const x of executor.map((n: number) => n * 2, naturals(seen), { buffersize, chunksize })) {
           taken.push(x);
           // Submitted and not yet yielded: at most buffersize chunks, plus the one being taken (as Python's).
-          assert.ok(read <= Math.ceil((taken.length + 1) / chunksize) * chunksize + buffersize * chunksize,
-            `buffersize ${buffersize}, chunksize ${chunksize}: ${read} items read after ${taken.length} results`);
+          assert.ok(seen.read <= Math.ceil((taken.length + 1) / chunksize) * chunksize + buffersize * chunksize,
+            `buffersize ${buffersize}, chunksize ${chunksize}: ${seen.read} items read after ${taken.length} results`);
           if (taken.length === 12) break;
         }
         assert.deepEqual(taken, Array.from({ length: 12 }, (_, i) => i * 2));
-        assert.equal(closed, true, "leaving the loop closes the input");
+        assert.equal(seen.closed, true, "leaving the loop closes the input");
       }
       // Without buffersize every call is submitted at once (Python's default): the input is read whole by map().
       let read = 0;
@@ -299,7 +296,7 @@ for (const context of CONTEXTS) {
       assert.throws(() => executor.map((n: number) => n, [1], { buffersize: 1.5 }), /buffersize must be an integer >= 1/);
       // A lazy submit after shutdown fails as submit() does, and the iteration says so.
       const late = new Executor(1);
-      const it = late.map((n: number) => n, naturals2(), { buffersize: 1 });
+      const it = late.map((n: number) => n, naturals(), { buffersize: 1 });
       assert.equal((await it.next()).value, 0);
       await late.shutdown({ wait: false });
       await assert.rejects(async () => {
@@ -340,9 +337,8 @@ for (const context of CONTEXTS) {
         // The process executor hands its pool one call more than it has workers, as Python's call
         // queue does: that one counts as running too, and fails like the running one.
         const futures = [executor.submit(forever), executor.submit(() => "queued"), executor.submit(() => "pending")];
-        await waitFor(() => futures[0]!.running());
-        await sleep(100);
         const handed = futures.filter((f) => f.running());
+        assert.ok(handed.includes(futures[0]!), "the first call is handed to the pool at submit()");
         await executor[how]();
         for (const future of handed) {
           const error = await future.exception(HANG_GUARD_MS / 1000);

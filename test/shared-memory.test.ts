@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { after, describe, it } from "node:test";
 import * as mp from "multiproc";
+import { removeStaleSegments } from "../src/memory/native.ts";
 import { CONTEXTS, assertNoSegmentsLeft, waitFor } from "./helpers.ts";
 
 const named = `sync-test-${process.pid}`;
@@ -101,24 +102,35 @@ for (const context of CONTEXTS) {
     it("track: false (Python 3.13): the block outlives the Process that created it; tracked, it goes with it", async () => {
       const outlives = `track-false-${context}-${process.pid}`;
       const goes = `track-true-${context}-${process.pid}`;
+      const unnamed = new ctx.SimpleQueue<string>();
+      let generated = "";
       try {
         const p = new ctx.Process({
-          target: async (kept: string, tracked: string) => {
+          target: async (kept: string, tracked: string, names: mp.SimpleQueue<string>) => {
             const { SharedMemory } = await import("multiproc");
             new SharedMemory({ name: kept, create: true, size: 8, track: false }).buf[0] = 42;
             new SharedMemory({ name: tracked, create: true, size: 8 }).buf[0] = 7;
+            const anonymous = new SharedMemory({ create: true, size: 8, track: false });
+            anonymous.buf[0] = 9;
+            await names.put(anonymous.name);
           },
-          args: [outlives, goes],
+          args: [outlives, goes, unnamed],
         });
         p.start();
+        generated = await unnamed.get();
         await p.join();
         assert.equal(p.exitCode, 0);
-        const opened = new mp.SharedMemory({ name: outlives });
-        assert.equal(opened.buf[0], 42, "the untracked block is still there, with its bytes");
-        opened.close();
+        // The sweep of segments whose creator is gone (run when this process makes its first
+        // process-context lock or queue) must leave an untracked block alone, named or not.
+        removeStaleSegments();
+        for (const [name, byte] of [[outlives, 42], [generated, 9]] as const) {
+          const opened = new mp.SharedMemory({ name });
+          assert.equal(opened.buf[0], byte, `the untracked block ${name} is still there, with its bytes`);
+          opened.close();
+        }
         assert.throws(() => new mp.SharedMemory({ name: goes }), { name: "FileNotFoundError" }, "the tracked one was unlinked when its creator ended");
       } finally {
-        for (const name of [outlives, goes]) {
+        for (const name of [outlives, goes, generated].filter(Boolean)) {
           try {
             new mp.SharedMemory({ name }).unlink();
           } catch {}

@@ -119,7 +119,8 @@ export function nativeAvailable(): boolean {
 }
 
 /** Every segment this library creates is named `${SEGMENT_PREFIX}<creator pid>-<counter>`, so
- * `ls /dev/shm/multiproc-*` shows leaks and removeStaleSegments() can find them. */
+ * `ls /dev/shm/multiproc-*` shows leaks and removeStaleSegments() can find them; but for a
+ * SharedMemory created with `track: false`, `${SEGMENT_PREFIX}kept-<pid>-<random>`, meant to outlive its creator. */
 export const SEGMENT_PREFIX = "/multiproc-";
 
 let counter = 0;

@@ -10,6 +10,7 @@
 // created with `track: false` (Python 3.13) to outlive its creator;
 // `using shm = new SharedMemory(...)` closes (and, for a tracked creator, unlinks).
 
+import { randomBytes } from "node:crypto";
 import { SEGMENT_PREFIX, createSegment, native } from "../memory/native.js";
 import { disownSegment, ownSegment } from "../memory/segment-tracker.js";
 import { kShareable, noteShareableCreated, registerShareable, type Shareable } from "../memory/shareable.js";
@@ -44,10 +45,14 @@ export class SharedMemory implements Shareable {
     noteShareableCreated();
     if (create) {
       if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`SharedMemory: size must be a positive integer number of bytes when creating, got ${String(size)}`);
-      if (name === undefined || name === null) {
+      if ((name === undefined || name === null) && track) {
         const seg = createSegment(size);
         this.#name = seg.name;
         this.#buffer = seg.buffer;
+      } else if (name === undefined || name === null) {
+        // Not `multiproc-<pid>-...`: removeStaleSegments() unlinks those once their creator is gone.
+        this.#name = `${SEGMENT_PREFIX}kept-${process.pid}-${randomBytes(4).toString("hex")}`;
+        this.#buffer = withName(this.#name.slice(1), () => native().create(this.#name, size));
       } else {
         this.#name = osName(name);
         this.#buffer = withName(name, () => native().create(this.#name, size));
